@@ -1,0 +1,16 @@
+/** `tlsmcp mcp`: placeholder until its issue lands; fails clearly rather than pretending. */
+import type { Command } from 'commander';
+import { TlsmcpError } from '../../errors.js';
+import type { CliContext } from '../context.js';
+
+export function registerMcpCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('mcp')
+    .description('MCP server commands (serve) (not implemented yet)')
+    .allowUnknownOption()
+    .action(async (_opts, cmd: Command) =>
+      ctx.run(cmd, false, () => {
+        throw new TlsmcpError('ERR_NOT_IMPLEMENTED', 'tlsmcp mcp is not implemented yet');
+      }),
+    );
+}

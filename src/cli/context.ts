@@ -1,0 +1,59 @@
+/**
+ * What every CLI command gets: the io streams, and helpers to resolve the state
+ * dir and config from the global flags. Commands stay thin: parse, call, render.
+ */
+import type { Command } from 'commander';
+import { loadConfigFile } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { embeddedDefaultConfig } from '../config/defaults.js';
+import { parseConfig } from '../config/load.js';
+import { createLogger, type LogLevel, type Logger } from '../logger.js';
+import { resolveStateDir } from '../state/state-dir.js';
+import { reportError, type CliIo } from './output.js';
+
+export interface GlobalOptions {
+  state?: string;
+  config?: string;
+  logLevel?: LogLevel;
+}
+
+export interface CliContext {
+  io: CliIo;
+  /** Set by actions; main() returns it. */
+  exitCode: number;
+  globals(cmd: Command): GlobalOptions;
+  /** The config from --config (or TLSMCP_CONFIG); with neither, `fallback`. */
+  loadConfig(cmd: Command, fallback?: 'empty' | 'embedded'): Config;
+  stateDir(cmd: Command, config?: Config): string;
+  logger(cmd: Command, config?: Config): Logger;
+  /** Runs an action, turning thrown errors into a message and an exit code. */
+  run(cmd: Command, json: boolean, action: () => Promise<number | void> | number | void): Promise<void>;
+}
+
+export function createCliContext(io: CliIo): CliContext {
+  const ctx: CliContext = {
+    io,
+    exitCode: 0,
+    globals: (cmd) => cmd.optsWithGlobals<GlobalOptions>(),
+    loadConfig(cmd, fallback = 'empty') {
+      const file = ctx.globals(cmd).config ?? io.env.TLSMCP_CONFIG;
+      if (file) return loadConfigFile(file);
+      return fallback === 'embedded' ? embeddedDefaultConfig() : parseConfig({}, 'defaults');
+    },
+    stateDir(cmd, config) {
+      return resolveStateDir({ flag: ctx.globals(cmd).state, env: io.env, configStateDir: config?.state_dir });
+    },
+    logger(cmd, config) {
+      return createLogger({ level: ctx.globals(cmd).logLevel ?? config?.logging.level ?? 'warn', destination: io.stderr });
+    },
+    async run(_cmd, json, action) {
+      try {
+        const code = await action();
+        ctx.exitCode = typeof code === 'number' ? code : 0;
+      } catch (err) {
+        ctx.exitCode = reportError(io, err, json);
+      }
+    },
+  };
+  return ctx;
+}

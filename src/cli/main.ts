@@ -1,0 +1,50 @@
+/**
+ * The `tlsmcp` command line: builds the commander program from one file per
+ * subcommand and runs it. Importing this module starts nothing; `main()` does.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { defaultIo, type CliIo } from './output.js';
+import { createCliContext } from './context.js';
+import { registerCommands } from './commands/index.js';
+import { VERSION } from '../version.js';
+
+export function createProgram(io: CliIo) {
+  const ctx = createCliContext(io);
+  const program = new Command('tlsmcp')
+    .description('mTLS in front of services and MCP servers, run by agents through MCP tools')
+    .version(VERSION)
+    .option('--state <dir>', 'state directory (default: $TLSMCP_HOME, config state_dir, ~/.tlsmcp)')
+    .option('--config <file>', 'config file (YAML; default: $TLSMCP_CONFIG)')
+    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+  registerCommands(program, ctx);
+  // Subcommands inherit the error handling and output of the program.
+  const inherit = (cmd: Command) => {
+    for (const sub of cmd.commands) {
+      sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }).showHelpAfterError();
+      inherit(sub);
+    }
+  };
+  inherit(program);
+  return { program, ctx };
+}
+
+/** Runs the CLI and resolves to its exit code. */
+export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+  const { program, ctx } = createProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; usage errors exit 2 (commander printed the message).
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    throw err;
+  }
+  return ctx.exitCode;
+}

@@ -1,0 +1,81 @@
+/**
+ * zod building blocks shared by the config schema: durations, addresses,
+ * identity matchers. Each refinement's message names what is wrong and the fix;
+ * the config loader prefixes it with the key path.
+ */
+import { z } from 'zod';
+import { DURATION_HINT, parseDuration } from '../util/duration.js';
+import { parseHostPort } from '../util/address.js';
+
+/** A duration string, parsed to milliseconds. */
+export const durationMs = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration: ${DURATION_HINT}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A listen address; port 0 asks the OS for a free port. */
+export const listenAddress = z.string().transform((text, ctx) => {
+  const parsed = parseHostPort(text, { allowZero: true });
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed.value;
+});
+
+/** An address to connect to. */
+export const dialAddress = z.string().transform((text, ctx) => {
+  const parsed = parseHostPort(text);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed.value;
+});
+
+export const regexString = z.string().refine(
+  (text) => {
+    try {
+      new RegExp(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'is not a valid regular expression' },
+);
+
+/**
+ * Who a rule applies to. Every key given must match; at least one is required so
+ * that an empty matcher cannot silently match everyone.
+ */
+export const identityMatcher = z
+  .strictObject({
+    cn: z.string().min(1).optional(),
+    cn_pattern: regexString.optional(),
+    o: z.string().min(1).optional(),
+    ou: z.string().min(1).optional(),
+    dns_san: z.string().min(1).optional(),
+    uri_san: z.string().min(1).optional(),
+    serial: z.string().regex(/^[0-9a-fA-F:]+$/, 'must be a hex serial number').optional(),
+  })
+  .refine((m) => Object.values(m).some((v) => v !== undefined), {
+    message: 'an identity needs at least one of cn, cn_pattern, o, ou, dns_san, uri_san, serial',
+  });
+
+export type IdentityMatcher = z.infer<typeof identityMatcher>;
+
+/** Per-tool (and per-resource) authorization for MCP callers: allow and deny globs. */
+export const authorizationRule = z.strictObject({
+  identity: identityMatcher,
+  allow_tools: z.array(z.string().min(1)).default([]),
+  deny_tools: z.array(z.string().min(1)).default([]),
+  allow_resources: z.array(z.string().min(1)).default([]),
+  deny_resources: z.array(z.string().min(1)).default([]),
+});
+
+export type AuthorizationRule = z.infer<typeof authorizationRule>;
