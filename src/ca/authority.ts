@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { TlsmcpError } from '../errors.js';
 import { createSilentLogger, type Logger } from '../logger.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
+import type { AuditLog } from '../state/audit-log.js';
 import { withStateLock } from '../state/lock.js';
 import { statePaths } from '../state/state-dir.js';
 import { checkSans, leafExtensions } from './extensions.js';
@@ -21,6 +22,7 @@ import { normalizeSerial, randomSerial } from './serial.js';
 import { buildCrl } from './crl.js';
 import { writePkcs12 } from './pkcs12.js';
 import { x509 } from './x509.js';
+import { keyTypeSchema } from './types.js';
 import type {
   CertificateAuthority,
   CertRecord,
@@ -38,6 +40,8 @@ export interface CertificateAuthorityOptions {
   policy: TtlPolicy;
   clock?: () => Date;
   logger?: Logger;
+  /** Where issue, renew and revoke leave a trail; the caller owns (and closes) it. */
+  audit?: AuditLog;
 }
 
 const BACKDATE_MS = 60_000; // tolerate a minute of clock skew between peers
@@ -53,8 +57,9 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
   function find(records: CertRecord[], idOrSerial: string): CertRecord {
     const wanted = idOrSerial.trim();
     const asHex = normalizeSerial(wanted);
+    const asFingerprint = wanted.replace(/[:\s]/g, '').toLowerCase();
     const found = records.find(
-      (r) => r.id === wanted || r.serial === asHex || r.fingerprint_sha256.replace(/:/g, '').toLowerCase() === asHex,
+      (r) => r.id === wanted || r.serial === asHex || r.fingerprint_sha256.replace(/:/g, '').toLowerCase() === asFingerprint,
     );
     if (!found) {
       throw new TlsmcpError('ERR_CERT_NOT_FOUND', `no certificate with id or serial "${wanted}"`, {
@@ -64,8 +69,28 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
     return found;
   }
 
+  /** The state dir's copy of a certificate: it stays even if an --out dir is deleted. */
+  function certPemOf(record: CertRecord): string {
+    for (const file of [join(paths.certDir(record.id), 'cert.pem'), record.files.cert]) {
+      try {
+        return readFileSync(file, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    throw new TlsmcpError('ERR_STATE_CORRUPT', `the certificate file of ${record.id} is missing (${record.files.cert})`, {
+      fix: `restore ${paths.certDir(record.id)} from a backup, or revoke ${record.id} and issue a new certificate`,
+    });
+  }
+
   async function issueInternal(request: IssueRequest, renewedFrom?: CertRecord, reusePublicKey?: x509.PublicKey): Promise<IssueResult> {
     const ttl = resolveTtl(policy, request.type, request.ttlMs);
+    if (request.p12 && (request.csrPem || reusePublicKey)) {
+      // Checked before anything is written, so a refused request leaves no files behind.
+      throw new TlsmcpError('ERR_ARGUMENT_INVALID', '--p12 needs a key tlsmcp generated; with --csr the key stays with the requester', {
+        fix: 'drop --p12, or drop --csr to let tlsmcp make the key',
+      });
+    }
     const csr = request.csrPem ? await parseCsr(request.csrPem) : undefined;
     const cn = request.cn ?? csr?.cn ?? request.service;
     const sans: Sans = {
@@ -132,12 +157,7 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
           writeFileAtomic(files.key, generated.keyPem, { mode: 0o600 });
         }
       }
-      if (request.p12) {
-        if (!generated) {
-          throw new TlsmcpError('ERR_ARGUMENT_INVALID', '--p12 needs a key tlsmcp generated; with --csr the key stays with the requester', {
-            fix: 'drop --p12, or drop --csr to let tlsmcp make the key',
-          });
-        }
+      if (request.p12 && generated) {
         files.p12 = join(request.outDir ?? dir, 'bundle.p12');
         await writePkcs12(files.p12, { certPem, keyPem: generated.keyPem, caPem: ca.certPem, password: request.p12Password ?? '' });
       }
@@ -161,6 +181,17 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
       };
       writeInventory(paths.inventory, [...records, record]);
       logger.info({ event: 'cert_issued', id, serial: record.serial, type: record.type, service: record.service, cn }, 'certificate issued');
+      options.audit?.append({
+        time: now.toISOString(),
+        kind: 'cert',
+        service: record.service,
+        result: renewedFrom ? 'renewed' : 'issued',
+        serial: record.serial,
+        id,
+        cert_type: record.type,
+        cn,
+        ...(renewedFrom ? { renewed_from: renewedFrom.id } : {}),
+      });
       return { record, certPem, keyPem: generated?.keyPem, caPem: ca.certPem };
     });
   }
@@ -175,9 +206,9 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
     async init({ keyType = 'ecdsa-p256', force = false } = {}) {
       return withStateLock(paths.root, async () => {
         if (caExists(paths) && !force) return { created: false, caCertPem: readCaCertPem(paths) };
-        const caCertPem = await createRootCa(paths, keyType, clock());
-        logger.info({ event: 'ca_created', keyType, stateDir: paths.root, replaced: force }, 'certificate authority created');
-        return { created: true, caCertPem };
+        const { certPem: caCertPem, replaced } = await createRootCa(paths, keyType, clock());
+        logger.info({ event: 'ca_created', keyType, stateDir: paths.root, replaced }, 'certificate authority created');
+        return { created: true, caCertPem, ...(replaced ? { replaced } : {}) };
       });
     },
 
@@ -204,15 +235,26 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
         writeRevocations(paths.revocations, appendRevocation(readRevocations(paths.revocations), { serial: target.serial, id: target.id, at, reason }));
         writeInventory(paths.inventory, records.map((r) => (r.id === target.id ? revoked : r)));
         logger.info({ event: 'cert_revoked', id: target.id, serial: target.serial, reason }, 'certificate revoked');
+        options.audit?.append({ time: at, kind: 'revocation', service: target.service, result: 'revoked', reason, serial: target.serial, id: target.id });
         return view(revoked);
       });
     },
 
-    async renew(id) {
+    async certPem(idOrSerial) {
+      return certPemOf(find(readInventory(paths.inventory), idOrSerial));
+    },
+
+    async renew(id, options = {}) {
       const old = find(readInventory(paths.inventory), id);
+      if (old.revoked) {
+        // A revoked key (perhaps compromised) must not be certified again; make a fresh one.
+        throw new TlsmcpError('ERR_CERT_REVOKED', `certificate ${old.id} was revoked (${old.revoked.reason}) and cannot be renewed`, {
+          fix: `issue a new one: tlsmcp cert issue --type ${old.type} --service ${old.service}`,
+        });
+      }
       const lifetime = Date.parse(old.not_after) - Date.parse(old.not_before) - BACKDATE_MS;
       const max = old.type === 'server' ? policy.server.max_ttl : policy.client.max_ttl;
-      const reuse = old.from_csr ? new x509.X509Certificate(readFileSync(old.files.cert, 'utf8')).publicKey : undefined;
+      const reuse = old.from_csr ? new x509.X509Certificate(certPemOf(old)).publicKey : undefined;
       return issueInternal(
         {
           type: old.type,
@@ -224,7 +266,10 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
           ip: old.sans.ip,
           uri: old.sans.uri,
           ttlMs: Math.min(Math.max(lifetime, old.type === 'client' ? policy.client.min_ttl : 60_000), max),
-          keyType: (old.key_type as KeyType) ?? undefined,
+          keyType: keyTypeSchema.safeParse(old.key_type).data,
+          outDir: options.outDir,
+          p12: options.p12,
+          p12Password: options.p12Password,
         },
         old,
         reuse,

@@ -2,7 +2,7 @@
  * What `cert info` shows for any PEM certificate, ours or not: subject, issuer,
  * SANs, EKU, key type and size, signature algorithm, validity, fingerprint.
  */
-import { X509Certificate as NodeX509, createPublicKey } from 'node:crypto';
+import { X509Certificate as NodeX509 } from 'node:crypto';
 import { TlsmcpError } from '../errors.js';
 import { x509 } from './x509.js';
 import { normalizeSerial } from './serial.js';
@@ -57,10 +57,11 @@ export function parseCertificatePem(pem: string): x509.X509Certificate {
 export function describeCertificate(pem: string): CertDetails {
   const cert = parseCertificatePem(pem);
   const node = new NodeX509(pem);
-  const key = createPublicKey(node.publicKey);
+  // node.publicKey is already a public KeyObject; createPublicKey() would reject it.
+  const key = node.publicKey;
   const details = key.asymmetricKeyDetails ?? {};
-  const keyType = key.asymmetricKeyType === 'ec' ? `ecdsa-${details.namedCurve}` : (key.asymmetricKeyType ?? 'unknown');
   const keyBits = details.modulusLength ?? curveBits(details.namedCurve);
+  const keyType = keyTypeName(key.asymmetricKeyType, details.namedCurve, keyBits);
   const sans = { dns: [] as string[], ip: [] as string[], uri: [] as string[], email: [] as string[] };
   const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
   for (const n of san?.names.items ?? []) {
@@ -87,6 +88,16 @@ export function describeCertificate(pem: string): CertDetails {
     fingerprint_sha256: node.fingerprint256,
     self_signed: cert.subject === cert.issuer,
   };
+}
+
+/** Names keys the way --key-type does (ecdsa-p256, rsa-2048), other kinds as Node names them. */
+function keyTypeName(kind: string | undefined, curve: string | undefined, bits: number): string {
+  if (kind === 'ec') {
+    const names: Record<string, string> = { prime256v1: 'ecdsa-p256', secp384r1: 'ecdsa-p384', secp521r1: 'ecdsa-p521' };
+    return names[curve ?? ''] ?? `ecdsa-${curve ?? 'unknown'}`;
+  }
+  if (kind === 'rsa' || kind === 'rsa-pss') return `${kind}-${bits}`;
+  return kind ?? 'unknown';
 }
 
 function curveBits(curve: string | undefined): number {

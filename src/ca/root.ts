@@ -26,7 +26,8 @@ export function caExists(paths: StatePaths): boolean {
   return existsSync(paths.caCert) && existsSync(paths.caKey);
 }
 
-export async function createRootCa(paths: StatePaths, keyType: KeyType, now: Date): Promise<string> {
+/** Creates the root CA; returns its PEM and, when one was replaced, where the old one went. */
+export async function createRootCa(paths: StatePaths, keyType: KeyType, now: Date): Promise<{ certPem: string; replaced?: string }> {
   const generated = await generateKeyPair(keyType);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
@@ -38,14 +39,15 @@ export async function createRootCa(paths: StatePaths, keyType: KeyType, now: Dat
     extensions: await caExtensions(generated.keys.publicKey),
   });
   const certPem = cert.toString('pem') + '\n';
-  if (caExists(paths)) {
+  let replaced: string | undefined;
+  if (existsSync(paths.caDir)) {
     // --force: keep the old CA beside the new one so nothing is lost.
-    const aside = `${paths.caDir}.replaced-${now.toISOString().replace(/[:.]/g, '-')}`;
-    renameSync(paths.caDir, aside);
+    replaced = `${paths.caDir}.replaced-${now.toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(paths.caDir, replaced);
   }
   writeFileAtomic(paths.caKey, generated.keyPem, { mode: 0o600 });
   writeFileAtomic(paths.caCert, certPem, { mode: 0o644 });
-  return certPem;
+  return replaced ? { certPem, replaced } : { certPem };
 }
 
 export function readCaCertPem(paths: StatePaths): string {

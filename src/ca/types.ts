@@ -101,7 +101,7 @@ export interface TtlPolicy {
 export interface CertificateAuthority {
   readonly stateDir: string;
   /** Creates the root CA; never replaces one unless `force`. */
-  init(options?: { keyType?: KeyType; force?: boolean }): Promise<{ created: boolean; caCertPem: string }>;
+  init(options?: { keyType?: KeyType; force?: boolean }): Promise<{ created: boolean; caCertPem: string; /** Where a replaced CA was moved. */ replaced?: string }>;
   exists(): boolean;
   caCertPem(): string;
   issue(request: IssueRequest): Promise<IssueResult>;
@@ -110,7 +110,10 @@ export interface CertificateAuthority {
   /** By id, serial (any case, with or without colons) or fingerprint. */
   get(idOrSerial: string): Promise<CertView>;
   revoke(idOrSerial: string, reason?: RevocationReason): Promise<CertView>;
-  renew(id: string): Promise<IssueResult>;
+  /** Same identity and SANs, fresh validity; a new key unless the original came from a CSR. Refuses revoked ones. */
+  renew(id: string, options?: { outDir?: string | undefined; p12?: boolean | undefined; p12Password?: string | undefined }): Promise<IssueResult>;
+  /** The PEM of an issued certificate. */
+  certPem(idOrSerial: string): Promise<string>;
   revocations(): Promise<RevocationEntry[]>;
   /** A signed CRL of every revoked serial, PEM. */
   crlPem(): Promise<string>;
