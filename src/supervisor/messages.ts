@@ -1,0 +1,101 @@
+/**
+ * Every message between the supervisor and a proxy worker, as one zod
+ * discriminated union per direction. Both sides parse what they receive, so a
+ * version skew or a bug shows up as a clear error instead of a silent misroute.
+ */
+import { z } from 'zod';
+
+const hostPort = z.object({ host: z.string(), port: z.number().int().min(0).max(65535) });
+
+/** What a worker needs to know about its service: plain data, no functions. */
+export const workerSpecSchema = z.object({
+  name: z.string(),
+  mode: z.enum(['server', 'client']),
+  listen: hostPort,
+  protocol: z.enum(['tls13', 'tls12']),
+  ciphers: z.string().optional(),
+  ciphersuites: z.string().optional(),
+  backend: hostPort,
+  /** Client mode: the name to verify on the remote server's certificate. */
+  server_name: z.string().optional(),
+  health_check: z.object({ interval: z.number(), timeout: z.number() }).optional(),
+  mtls: z.object({
+    mode: z.enum(['required', 'optional', 'disabled']),
+    allowed_services: z.array(z.string()).optional(),
+    required_cn_pattern: z.string().optional(),
+    allowed_organizations: z.array(z.string()).optional(),
+    allowed_ous: z.array(z.string()).optional(),
+    allowed_dns_sans: z.array(z.string()).optional(),
+    allowed_uri_sans: z.array(z.string()).optional(),
+  }),
+  limits: z.object({
+    dial_timeout: z.number(),
+    idle_timeout: z.number(),
+    handshake_timeout: z.number(),
+    max_connections: z.number(),
+    drain_timeout: z.number(),
+  }),
+  audit: z.boolean(),
+  log_level: z.string(),
+});
+export type WorkerSpec = z.infer<typeof workerSpecSchema>;
+
+/** Certificates and keys for the worker's TLS context. Never logged. */
+export const tlsMaterialSchema = z.object({
+  certPem: z.string(),
+  keyPem: z.string(),
+  /** Trust anchors: for server mode the client CAs, for client mode the remote's CA. */
+  caPems: z.array(z.string()),
+});
+export type TlsMaterial = z.infer<typeof tlsMaterialSchema>;
+
+export const connectionEventSchema = z.object({
+  time: z.string(),
+  result: z.enum(['accepted', 'rejected', 'error']),
+  /** A short code for metrics (`policy`, `revoked`, `no_certificate`, ...). */
+  reason: z.string().optional(),
+  /** Which rule refused whom, in words. */
+  detail: z.string().optional(),
+  peer: z.string().optional(),
+  peer_cn: z.string().optional(),
+  sans: z.array(z.string()).optional(),
+  serial: z.string().optional(),
+  fingerprint: z.string().optional(),
+  bytes_in: z.number(),
+  bytes_out: z.number(),
+  duration_ms: z.number(),
+  /** Seconds from TCP accept to the end of the TLS handshake, when one finished. */
+  handshake_s: z.number().optional(),
+});
+export type ConnectionEvent = z.infer<typeof connectionEventSchema>;
+
+export const workerStatsSchema = z.object({
+  active: z.number(),
+  accepted: z.number(),
+  rejected: z.number(),
+  rejected_by_reason: z.record(z.string(), z.number()),
+  bytes_in: z.number(),
+  bytes_out: z.number(),
+});
+export type WorkerStats = z.infer<typeof workerStatsSchema>;
+
+export const toWorkerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('start'), spec: workerSpecSchema, material: tlsMaterialSchema, revoked: z.array(z.string()), test_hooks: z.boolean() }),
+  z.object({ type: z.literal('reload'), id: z.number(), spec: workerSpecSchema, material: tlsMaterialSchema }),
+  z.object({ type: z.literal('revoke'), id: z.number(), serials: z.array(z.string()) }),
+  z.object({ type: z.literal('drain'), deadline_ms: z.number() }),
+  /** Test hook (honoured only when started with test_hooks): throw from the worker. */
+  z.object({ type: z.literal('crash') }),
+]);
+export type ToWorker = z.infer<typeof toWorkerSchema>;
+
+export const fromWorkerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), address: hostPort }),
+  z.object({ type: z.literal('start_failed'), error: z.string(), code: z.string().optional() }),
+  z.object({ type: z.literal('health'), ready: z.boolean(), reason: z.string().optional() }),
+  z.object({ type: z.literal('events'), events: z.array(connectionEventSchema), stats: workerStatsSchema }),
+  z.object({ type: z.literal('reloaded'), id: z.number(), applied: z.array(z.string()), error: z.string().optional() }),
+  z.object({ type: z.literal('revoked'), id: z.number(), closed: z.number() }),
+  z.object({ type: z.literal('drained'), forced: z.number(), stats: workerStatsSchema }),
+]);
+export type FromWorker = z.infer<typeof fromWorkerSchema>;
