@@ -1,16 +1,74 @@
-/** `tlsmcp mcp`: placeholder until its issue lands; fails clearly rather than pretending. */
-import type { Command } from 'commander';
+/**
+ * `tlsmcp mcp serve [--transport stdio|http|sse] [--address host:port]`: the
+ * MCP server (also `tlsmcp-mcp`). With a config that lists services it
+ * supervises their proxy workers in the same process. In stdio mode stdout
+ * carries JSON-RPC only: nothing here prints there, logs go to stderr.
+ */
+import { Option, type Command } from 'commander';
+import { loadConfigFile } from '../../config/load.js';
 import { TlsmcpError } from '../../errors.js';
+import { startMcpServe, type McpServeHandle, type McpTransportKind } from '../../mcp/serve.js';
+import { parseHostPort, type HostPort } from '../../util/address.js';
 import type { CliContext } from '../context.js';
+import { printLine } from '../output.js';
+
+interface ServeFlags {
+  transport?: McpTransportKind;
+  address?: string;
+}
+
+function parseAddress(text: string | undefined): HostPort | undefined {
+  if (text === undefined) return undefined;
+  const parsed = parseHostPort(text, { allowZero: true });
+  if (!parsed.ok) throw new TlsmcpError('ERR_ARGUMENT_INVALID', `--address: ${parsed.error}`, { fix: 'e.g. --address 127.0.0.1:8444' });
+  return parsed.value;
+}
+
+/** Resolves on SIGINT/SIGTERM or, for stdio, when the client closes stdin. */
+function untilStopped(handle: McpServeHandle): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (why: string) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(why);
+    };
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
+    void handle.disconnected.then(() => stop('stdin closed'));
+  });
+}
 
 export function registerMcpCommand(program: Command, ctx: CliContext): void {
-  program
-    .command('mcp')
-    .description('MCP server commands (serve) (not implemented yet)')
-    .allowUnknownOption()
-    .action(async (_opts, cmd: Command) =>
-      ctx.run(cmd, false, () => {
-        throw new TlsmcpError('ERR_NOT_IMPLEMENTED', 'tlsmcp mcp is not implemented yet');
+  const mcp = program.command('mcp').description('the MCP server');
+  mcp
+    .command('serve')
+    .description('serve the tlsmcp tools and resources over MCP (stdio by default; http/sse: an mTLS HTTPS listener at /mcp and /sse)')
+    .addOption(new Option('--transport <kind>', 'stdio, or http/sse for the remote HTTPS listener (default: config mcp.transport)').choices(['stdio', 'http', 'sse']))
+    .option('--address <host:port>', 'remote listener address (default: config mcp.sse_address)')
+    .action(async (flags: ServeFlags, cmd: Command) =>
+      ctx.run(cmd, false, async () => {
+        const config = ctx.loadConfig(cmd, 'empty');
+        const configFile = ctx.globals(cmd).config ?? ctx.io.env.TLSMCP_CONFIG;
+        const logger = ctx.logger(cmd, config);
+        const transport = flags.transport ?? config.mcp.transport;
+        const handle = await startMcpServe({
+          config,
+          stateDir: ctx.stateDir(cmd, config),
+          logger,
+          transport,
+          address: parseAddress(flags.address),
+          reloadConfig: configFile ? () => loadConfigFile(configFile) : undefined,
+        });
+        if (handle.remote) {
+          // Remote mode only: stdout is free, and this line tells scripts (and tests) the bound port.
+          printLine(ctx.io, `tlsmcp MCP listening on ${handle.remote.url}/mcp (Streamable HTTP) and ${handle.remote.url}/sse (SSE)`);
+        }
+        const why = await untilStopped(handle);
+        logger.info({ event: 'mcp_stopping', why }, 'MCP server stopping');
+        await handle.close();
+        return 0;
       }),
     );
 }

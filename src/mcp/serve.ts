@@ -1,0 +1,122 @@
+/**
+ * `mcp serve` as a library: builds the CA, the audit log and (with services in
+ * the config) the proxy supervisor, then serves MCP on stdio or on the remote
+ * HTTPS listener. The CLI command only parses flags, calls this and waits for
+ * a stop signal; tests call it directly.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { createCertificateAuthority, ttlPolicyFromConfig } from '../ca/index.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../logger.js';
+import { createAuditLog, type AuditLog } from '../state/audit-log.js';
+import { statePaths } from '../state/state-dir.js';
+import type { CertificateAuthority } from '../ca/types.js';
+import type { Supervisor } from '../supervisor/types.js';
+import type { HostPort } from '../util/address.js';
+import type { McpServerDeps } from './deps.js';
+import { startRemoteListener, type RemoteListener } from './remote/listener.js';
+import { createMcpServer } from './server.js';
+
+export type McpTransportKind = 'stdio' | 'http' | 'sse';
+
+export interface SupervisorFactoryOptions {
+  config: Config;
+  ca: CertificateAuthority;
+  logger: Logger;
+  auditLog: AuditLog;
+  stateDir: string;
+  clock: () => Date;
+}
+
+export interface McpServeOptions {
+  config: Config;
+  stateDir: string;
+  logger: Logger;
+  transport: McpTransportKind;
+  /** Overrides mcp.sse_address for the remote listener. */
+  address?: HostPort | undefined;
+  stdin?: Readable;
+  stdout?: Writable;
+  clock?: () => Date;
+  /** Builds the proxy supervisor when the config lists services. */
+  createSupervisor?: ((options: SupervisorFactoryOptions) => Supervisor) | undefined;
+  reloadConfig?: (() => Config) | undefined;
+}
+
+export interface McpServeHandle {
+  transport: McpTransportKind;
+  /** The remote listener, for http and sse. */
+  remote: RemoteListener | undefined;
+  supervisor: Supervisor | undefined;
+  /** Resolves when the stdio client goes away (stdin ends); never for remote transports. */
+  disconnected: Promise<void>;
+  /** Stops MCP, drains the supervisor, flushes the audit log. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function startMcpServe(options: McpServeOptions): Promise<McpServeHandle> {
+  const { config, stateDir, logger } = options;
+  const clock = options.clock ?? (() => new Date());
+  const auditLog = createAuditLog(statePaths(stateDir).auditLog, { enabled: config.logging.audit });
+  const ca = createCertificateAuthority({ stateDir, policy: ttlPolicyFromConfig(config), clock, logger, audit: auditLog });
+  if (!ca.exists()) {
+    await ca.init();
+    logger.info({ event: 'ca_initialized', stateDir }, 'created the local CA for the MCP server');
+  }
+
+  let supervisor: Supervisor | undefined;
+  if (config.services.length > 0) {
+    if (options.createSupervisor) {
+      supervisor = options.createSupervisor({ config, ca, logger, auditLog, stateDir, clock });
+      await supervisor.start();
+    } else {
+      logger.warn({ event: 'mcp_no_supervisor' }, 'the config lists services but no proxy supervisor is available in this build: proxy tools will report it');
+    }
+  }
+
+  const deps: McpServerDeps = { ca, config, stateDir, auditLog, logger, supervisor, clock, reloadConfig: options.reloadConfig };
+  let remote: RemoteListener | undefined;
+  let stdioServer: ReturnType<typeof createMcpServer> | undefined;
+  let disconnected: Promise<void> = new Promise<void>(() => undefined);
+
+  try {
+    if (options.transport === 'stdio') {
+      const stdin = options.stdin ?? process.stdin;
+      stdioServer = createMcpServer(deps);
+      disconnected = new Promise<void>((resolve) => {
+        stdin.once('end', resolve);
+        stdin.once('close', resolve);
+      });
+      await stdioServer.connect(new StdioServerTransport(stdin, options.stdout ?? process.stdout));
+      logger.info({ event: 'mcp_stdio_ready', services: config.services.length }, 'MCP server ready on stdio');
+    } else {
+      remote = await startRemoteListener({
+        deps,
+        address: options.address ?? config.mcp.sse_address,
+        selfSecure: config.mcp.self_secure,
+      });
+    }
+  } catch (err) {
+    await supervisor?.close({ drainMs: 0 });
+    await auditLog.close();
+    throw err;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    transport: options.transport,
+    remote,
+    supervisor,
+    disconnected,
+    close() {
+      closing ??= (async () => {
+        await stdioServer?.close();
+        await remote?.close();
+        await supervisor?.close();
+        await auditLog.close();
+      })();
+      return closing;
+    },
+  };
+}

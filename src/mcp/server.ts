@@ -1,0 +1,25 @@
+/**
+ * The MCP server factory: one McpServer with every tlsmcp tool and resource.
+ * Remote transports build one per session (an McpServer serves one transport),
+ * stdio builds one; tests connect one to an in-memory transport.
+ */
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { registerResources } from '../../resources/index.js';
+import { registerTools } from '../../tools/index.js';
+import { VERSION } from '../version.js';
+import type { McpServerDeps } from './deps.js';
+
+export const SERVER_INSTRUCTIONS =
+  'tlsmcp runs a local CA and mTLS proxy workers. Issue client certificates with tlsmcp_cert_issue (keys stay on the tlsmcp host or with your CSR), ' +
+  'check expiry with tlsmcp_cert_status, revoke with tlsmcp_cert_revoke (cuts live connections), inspect the proxy with tlsmcp_proxy_status, ' +
+  'and read tlsmcp://policy/{service_id} and tlsmcp://audit/{service_id} for the active policy and what happened.';
+
+export function createMcpServer(deps: McpServerDeps): McpServer {
+  const server = new McpServer(
+    { name: 'tlsmcp', title: 'tlsmcp', version: VERSION },
+    { capabilities: { tools: {}, resources: {} }, instructions: SERVER_INSTRUCTIONS },
+  );
+  registerTools(server, deps);
+  registerResources(server, deps);
+  return server;
+}

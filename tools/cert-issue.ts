@@ -1,0 +1,116 @@
+/**
+ * `tlsmcp_cert_issue`: issue a client or server certificate from the local CA.
+ * The private key never travels in the result: with a CSR the requester keeps
+ * the key and none exists here; without one the key is written 0600 in the
+ * state dir and only its path is returned.
+ */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { certTypeSchema, keyTypeSchema, sansSchema } from '../src/ca/types.js';
+import { TlsmcpError } from '../src/errors.js';
+import type { McpServerDeps } from '../src/mcp/deps.js';
+import { serviceNameInput } from '../src/mcp/schemas.js';
+import { registerGuardedTool } from '../src/mcp/tool-kit.js';
+import { DURATION_HINT, parseDuration } from '../src/util/duration.js';
+
+const inputSchema = {
+  type: certTypeSchema.default('client').describe('client (presented to a sidecar) or server (a listener certificate)'),
+  service: serviceNameInput.describe('the service the certificate belongs to, e.g. "api"'),
+  cn: z.string().min(1).max(64).optional().describe('subject CN; defaults to the CSR subject or the service name'),
+  o: z.string().min(1).max(64).optional().describe('subject O (organization), for policies that match on it'),
+  ou: z.string().min(1).max(64).optional().describe('subject OU, for policies that match on it'),
+  dns: z.array(z.string().min(1)).optional().describe('DNS SANs'),
+  ip: z.array(z.string().min(1)).optional().describe('IP SANs'),
+  uri: z.array(z.string().min(1)).optional().describe('URI SANs, e.g. spiffe://example.org/ns/prod/sa/api'),
+  ttl: z.string().optional().describe('lifetime such as "24h" or "30d"; must lie within the client_cert/server_cert policy'),
+  key_type: keyTypeSchema.optional().describe('key to generate when no CSR is given (default ecdsa-p256)'),
+  csr: z.string().optional().describe('a PEM PKCS#10 request; the key stays with the requester'),
+};
+
+const outputSchema = {
+  id: z.string(),
+  serial: z.string(),
+  type: certTypeSchema,
+  service: z.string(),
+  cn: z.string(),
+  sans: sansSchema,
+  not_before: z.string(),
+  not_after: z.string(),
+  fingerprint_sha256: z.string(),
+  key_type: z.string(),
+  from_csr: z.boolean(),
+  cert_pem: z.string(),
+  ca_pem: z.string(),
+  files: z.object({ cert: z.string(), ca: z.string() }),
+  /** Where the generated key was written (0600); null when issued from a CSR. */
+  key_path: z.string().nullable(),
+  key_note: z.string(),
+};
+
+export function registerCertIssueTool(server: McpServer, deps: McpServerDeps): void {
+  registerGuardedTool(
+    server,
+    deps,
+    {
+      name: 'tlsmcp_cert_issue',
+      title: 'Issue a certificate',
+      description:
+        'Issue a client or server certificate from the local CA for a service. Give a PEM CSR to keep the private key on your side; ' +
+        'without one a key is generated and written 0600 in the tlsmcp state dir, and only its path is returned (never the key). ' +
+        'The TTL must lie within the configured policy. Returns the certificate PEM, the CA PEM, the id and serial (use them to revoke).',
+      inputSchema,
+      outputSchema,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    async (args, ctx) => {
+      ctx.audit.service = args.service;
+      let ttlMs: number | undefined;
+      if (args.ttl !== undefined) {
+        ttlMs = parseDuration(args.ttl);
+        if (ttlMs === undefined) {
+          throw new TlsmcpError('ERR_ARGUMENT_INVALID', `ttl: "${args.ttl}" is not a duration`, { fix: DURATION_HINT });
+        }
+      }
+      const issued = await deps.ca.issue({
+        type: args.type,
+        service: args.service,
+        cn: args.cn,
+        o: args.o,
+        ou: args.ou,
+        dns: args.dns,
+        ip: args.ip,
+        uri: args.uri,
+        ttlMs,
+        keyType: args.key_type,
+        csrPem: args.csr,
+      });
+      const r = issued.record;
+      ctx.audit.cert_serial = r.serial;
+      ctx.audit.detail = { id: r.id, cn: r.cn, type: r.type, not_after: r.not_after };
+      const keyPath = r.files.key ?? null;
+      return {
+        summary: `Issued ${r.type} certificate ${r.id} (CN=${r.cn}, serial ${r.serial}) for service ${r.service}, valid until ${r.not_after}.`,
+        structured: {
+          id: r.id,
+          serial: r.serial,
+          type: r.type,
+          service: r.service,
+          cn: r.cn,
+          sans: r.sans,
+          not_before: r.not_before,
+          not_after: r.not_after,
+          fingerprint_sha256: r.fingerprint_sha256,
+          key_type: r.key_type,
+          from_csr: r.from_csr,
+          cert_pem: issued.certPem,
+          ca_pem: issued.caPem,
+          files: { cert: r.files.cert, ca: r.files.ca },
+          key_path: keyPath,
+          key_note: keyPath
+            ? `the private key was written with mode 0600 to ${keyPath} on the tlsmcp host; it is never sent over MCP`
+            : 'issued from your CSR: the private key stays with you and none exists on the tlsmcp host',
+        },
+      };
+    },
+  );
+}
