@@ -1,0 +1,47 @@
+/**
+ * The backend side of one front session, from the service's `backend` config:
+ * `backend.command` spawns a stdio MCP server (one child per session, restarted
+ * with backoff if it crashes, the handshake replayed); `backend.url` reaches an
+ * HTTP MCP server on loopback (Streamable HTTP, else SSE), re-opening the session
+ * if the backend forgets it.
+ */
+import type { ServiceConfig } from '../config/schema.js';
+import { TlsmcpError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { createStdioBackendFactory } from './backend-stdio.js';
+import { createHttpClientTransport } from './http-client-transport.js';
+import { isSessionLost, isStreamLost } from './link-errors.js';
+import { createResilientTransport, type ResilientTransport, type RestartPolicy } from './resilient-transport.js';
+
+export interface BackendFactoryOptions {
+  service: ServiceConfig;
+  logger: Logger;
+  restart?: Partial<RestartPolicy> | undefined;
+}
+
+/** Returns a function that makes the (unstarted) backend transport for a new session. */
+export function createBackendFactory({ service, logger, restart }: BackendFactoryOptions): () => ResilientTransport {
+  const backend = service.backend;
+  const log = logger.child({ service: service.name });
+  if (backend.command) {
+    const create = createStdioBackendFactory({ command: backend.command, env: backend.env, cwd: backend.cwd, logger: log });
+    const label = `backend "${backend.command.join(' ')}" of service ${service.name}`;
+    return () => createResilientTransport({ create, logger: log, label, restart });
+  }
+  if (backend.url) {
+    const url = new URL(backend.url);
+    const label = `backend ${url.href} of service ${service.name}`;
+    return () =>
+      createResilientTransport({
+        create: () => createHttpClientTransport({ url, logger: log }),
+        logger: log,
+        label,
+        restart,
+        isSessionLost,
+        isStreamLost,
+      });
+  }
+  throw new TlsmcpError('ERR_CONFIG_INVALID', `${service.path ? `${service.path}.` : ''}backend: a protocol: mcp service needs backend.command or backend.url`, {
+    fix: 'set backend.command: ["cmd", "args"...] for a stdio MCP server, or backend.url: http://127.0.0.1:PORT/mcp',
+  });
+}

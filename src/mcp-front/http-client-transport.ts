@@ -1,0 +1,115 @@
+/**
+ * An MCP client transport to an HTTP endpoint that speaks Streamable HTTP or,
+ * failing that, legacy HTTP+SSE: the first message (initialize) is POSTed the
+ * Streamable HTTP way; a 400, 404 or 405 answer means an SSE-only server, so it
+ * opens the SSE stream at the same URL and goes on there. Other failures (a
+ * refused certificate, 401/403) are not a reason to fall back and are thrown.
+ * Used by the front to reach `backend.url` and by `tlsmcp connect`.
+ */
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { FetchLike, Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Logger } from '../logger.js';
+import type { JSONRPCMessage } from './jsonrpc.js';
+
+export type HttpTransportKind = 'auto' | 'streamable-http' | 'sse';
+
+export interface HttpClientTransportOptions {
+  url: URL;
+  fetch?: FetchLike | undefined;
+  kind?: HttpTransportKind | undefined;
+  logger: Logger;
+}
+
+export interface HttpClientTransport extends Transport {
+  /** Which protocol is in use once the first message went through. */
+  readonly kind: 'streamable-http' | 'sse' | undefined;
+}
+
+const FALLBACK_STATUSES = new Set([400, 404, 405]);
+
+/** A Streamable HTTP answer that says "not a Streamable HTTP endpoint". */
+export function isNotStreamableEndpoint(err: unknown): boolean {
+  return err instanceof StreamableHTTPError && err.code !== undefined && FALLBACK_STATUSES.has(err.code);
+}
+
+export function createHttpClientTransport(options: HttpClientTransportOptions): HttpClientTransport {
+  const wanted = options.kind ?? 'auto';
+  let inner: Transport | undefined;
+  let kind: HttpClientTransport['kind'];
+  let protocolVersion: string | undefined;
+  let closed = false;
+
+  const wire = (t: Transport) => {
+    t.onmessage = (message) => self.onmessage?.(message);
+    t.onerror = (err) => self.onerror?.(err);
+    t.onclose = () => {
+      if (t === inner) self.onclose?.();
+    };
+  };
+
+  const openSse = async () => {
+    const t = new SSEClientTransport(options.url, {
+      ...(options.fetch ? { fetch: options.fetch, eventSourceInit: { fetch: options.fetch } } : {}),
+    });
+    wire(t);
+    inner = t;
+    kind = 'sse';
+    await t.start();
+    if (protocolVersion) t.setProtocolVersion(protocolVersion);
+  };
+
+  const openStreamable = async () => {
+    const t = new StreamableHTTPClientTransport(options.url, options.fetch ? { fetch: options.fetch } : {});
+    wire(t);
+    inner = t;
+    kind = 'streamable-http';
+    await t.start();
+  };
+
+  const self: HttpClientTransport = {
+    get kind() {
+      return kind;
+    },
+    get sessionId() {
+      return inner?.sessionId;
+    },
+    async start() {
+      if (wanted === 'sse') await openSse();
+      else await openStreamable();
+    },
+    async send(message: JSONRPCMessage, sendOptions?: TransportSendOptions) {
+      if (closed) throw new Error('transport closed');
+      if (!inner) throw new Error('transport not started');
+      const probing = wanted === 'auto' && kind === 'streamable-http' && inner.sessionId === undefined;
+      try {
+        await inner.send(message, sendOptions);
+      } catch (err) {
+        if (!probing || !isNotStreamableEndpoint(err)) throw err;
+        options.logger.info({ url: options.url.href, status: (err as StreamableHTTPError).code }, 'no Streamable HTTP; falling back to SSE');
+        const old = inner;
+        old.onclose = undefined;
+        old.onerror = undefined;
+        await old.close().catch(() => undefined);
+        await openSse();
+        await inner.send(message, sendOptions);
+      }
+    },
+    setProtocolVersion(version) {
+      protocolVersion = version;
+      inner?.setProtocolVersion?.(version);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const t = inner;
+      if (!t) return self.onclose?.();
+      if (kind === 'streamable-http' && t.sessionId) {
+        // Tell the server the session is over so it can free what it holds for it.
+        await (t as StreamableHTTPClientTransport).terminateSession().catch(() => undefined);
+      }
+      await t.close();
+    },
+  };
+  return self;
+}

@@ -1,0 +1,252 @@
+/**
+ * The JSON-RPC relay at the heart of the MCP front: pairs one agent-facing
+ * transport with one backend transport and passes every message through as it
+ * is, both ways (requests, responses, notifications, server-to-client requests
+ * such as sampling and elicitation). It intervenes in only four places:
+ *  - `tools/call`, `resources/read`, `resources/subscribe` the agent may not make
+ *    are answered with a JSON-RPC error here and never reach the backend;
+ *  - `tools/list` and `resources/list` results are filtered to what the agent may use;
+ *  - every request is audited with its outcome and latency;
+ *  - requests the backend can no longer answer (it crashed, the link dropped)
+ *    are failed with an error instead of being left to hang.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Logger } from '../logger.js';
+import type { AuditEvent } from '../state/audit-log.js';
+import { mcpRequestEvent, type AuditContext, type Outcome } from './audit.js';
+import {
+  asNotification,
+  asRequest,
+  asResponse,
+  errorResponse,
+  progressTokenOf,
+  RPC_ERRORS,
+  type JSONRPCMessage,
+  type RequestId,
+  type RequestView,
+} from './jsonrpc.js';
+import type { AgentPolicy, PermissionKind } from './policy.js';
+import type { ResilientTransport } from './resilient-transport.js';
+
+export interface RelayOptions {
+  /** The agent side: a server transport (Streamable HTTP, SSE or stdio). */
+  front: Transport;
+  /** The MCP server side: a client transport. */
+  backend: Transport | ResilientTransport;
+  policy: AgentPolicy;
+  /** Omit to audit nothing (the `tlsmcp connect` bridge). */
+  audit?: { context: AuditContext; append: (event: AuditEvent) => void } | undefined;
+  logger: Logger;
+  /** For messages: "service files" or "https://host:8443/mcp". */
+  label: string;
+  /** When the backend is gone for good: end the session, or answer each request with the reason. */
+  whenBackendGone?: 'close' | 'reject';
+  /** Turns a backend send failure into the message an agent sees. */
+  describeError?: (err: unknown) => string;
+  now?: () => Date;
+}
+
+export interface Relay {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  readonly closed: boolean;
+  /** Requests sent on and not yet answered. */
+  readonly inFlight: number;
+  onclose?: (() => void) | undefined;
+}
+
+interface Pending {
+  request: RequestView;
+  started: number;
+  progressToken: string | number | undefined;
+}
+
+const keyOf = (id: RequestId) => `${typeof id}:${String(id)}`;
+const defaultDescribe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Which permission a request needs, if any. */
+function permissionFor(request: RequestView): { kind: PermissionKind; name: string } | undefined {
+  const p = request.params;
+  if (request.method === 'tools/call') return { kind: 'tool', name: typeof p?.name === 'string' ? p.name : '' };
+  if (request.method === 'resources/read' || request.method === 'resources/subscribe') {
+    return { kind: 'resource', name: typeof p?.uri === 'string' ? p.uri : '' };
+  }
+  return undefined;
+}
+
+/** tools/list and resources/list results, minus what this agent may not use. */
+function filterListResult(method: string, message: JSONRPCMessage, policy: AgentPolicy): JSONRPCMessage {
+  const m = message as { result?: Record<string, unknown> };
+  const result = m.result;
+  if (!result) return message;
+  const filter = (field: string, kind: PermissionKind, nameOf: (item: Record<string, unknown>) => unknown) => {
+    const items = result[field];
+    if (!Array.isArray(items)) return message;
+    const kept = items.filter((item: Record<string, unknown>) => policy.decide(kind, String(nameOf(item) ?? '')).allowed);
+    if (kept.length === items.length) return message;
+    return { ...message, result: { ...result, [field]: kept } } as JSONRPCMessage;
+  };
+  if (method === 'tools/list') return filter('tools', 'tool', (t) => t.name);
+  if (method === 'resources/list') return filter('resources', 'resource', (r) => r.uri);
+  return message;
+}
+
+export function createRelay(options: RelayOptions): Relay {
+  const { front, backend, policy, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const describeError = options.describeError ?? defaultDescribe;
+  const clientPending = new Map<string, Pending>();
+  const serverPending = new Map<string, Pending>();
+  const progress = new Map<string | number, RequestId>();
+  let closed = false;
+  let backendGone: string | undefined;
+
+  const audit = (request: RequestView, direction: 'client_to_server' | 'server_to_client', outcome: Outcome, started: number, reason?: string) => {
+    if (!options.audit) return;
+    options.audit.append(
+      mcpRequestEvent(options.audit.context, { request, direction, outcome, latencyMs: performance.now() - started, reason, time: now() }),
+    );
+  };
+
+  const toClient = (message: JSONRPCMessage, sendOptions?: TransportSendOptions) => {
+    if (closed) return;
+    front.send(message, sendOptions).catch((err: unknown) => logger.debug({ err: defaultDescribe(err), target: options.label }, 'message to agent not delivered'));
+  };
+
+  const settle = (key: string): Pending | undefined => {
+    const entry = clientPending.get(key);
+    if (!entry) return undefined;
+    clientPending.delete(key);
+    if (entry.progressToken !== undefined) progress.delete(entry.progressToken);
+    return entry;
+  };
+
+  /** Answers a request the backend will never answer, with the reason. */
+  const fail = (id: RequestId, code: number, message: string) => {
+    const entry = settle(keyOf(id));
+    if (entry) audit(entry.request, 'client_to_server', 'error', entry.started, message);
+    toClient(errorResponse(id, code, message));
+  };
+
+  const failAllPending = (reason: string) => {
+    for (const entry of [...clientPending.values()]) {
+      fail(entry.request.id, RPC_ERRORS.backendUnavailable, `${options.label}: ${reason}; request ${entry.request.method} was not answered`);
+    }
+    serverPending.clear();
+  };
+
+  /** The stream a server-initiated message should ride on: the newest open request's. */
+  const relatedRequest = (): RequestId | undefined => {
+    let newest: Pending | undefined;
+    for (const entry of clientPending.values()) if (!newest || entry.started >= newest.started) newest = entry;
+    return newest?.request.id;
+  };
+
+  const fromClient = async (message: JSONRPCMessage) => {
+    const request = asRequest(message);
+    if (!request) {
+      const response = asResponse(message);
+      if (response) {
+        const entry = serverPending.get(keyOf(response.id));
+        if (entry) {
+          serverPending.delete(keyOf(response.id));
+          audit(entry.request, 'server_to_client', response.error ? 'error' : 'ok', entry.started, response.error?.message);
+        }
+      }
+      if (backendGone) return;
+      await backend.send(message).catch((err: unknown) => logger.debug({ err: defaultDescribe(err), target: options.label }, 'message to backend not delivered'));
+      return;
+    }
+    const started = performance.now();
+    const needed = permissionFor(request);
+    if (needed) {
+      const decision = policy.decide(needed.kind, needed.name);
+      if (!decision.allowed) {
+        audit(request, 'client_to_server', 'denied', started, decision.reason);
+        toClient(errorResponse(request.id, RPC_ERRORS.forbidden, `Forbidden: ${decision.reason}`, { permission: decision.permission, code: 'ERR_FORBIDDEN' }));
+        return;
+      }
+    }
+    const progressToken = progressTokenOf(request.params);
+    clientPending.set(keyOf(request.id), { request, started, progressToken });
+    if (progressToken !== undefined) progress.set(progressToken, request.id);
+    if (backendGone) return fail(request.id, RPC_ERRORS.backendUnavailable, `${options.label} is unavailable: ${backendGone}`);
+    try {
+      await backend.send(message);
+    } catch (err) {
+      fail(request.id, RPC_ERRORS.backendUnavailable, describeError(err));
+    }
+  };
+
+  const fromBackend = (message: JSONRPCMessage) => {
+    const response = asResponse(message);
+    if (response) {
+      const entry = settle(keyOf(response.id));
+      let out = message;
+      if (entry) {
+        if (response.result) out = filterListResult(entry.request.method, message, policy);
+        const toolError = entry.request.method === 'tools/call' && response.result?.isError === true;
+        const outcome: Outcome = response.error || toolError ? 'error' : 'ok';
+        audit(entry.request, 'client_to_server', outcome, entry.started, response.error?.message ?? (toolError ? 'tool returned isError' : undefined));
+      }
+      toClient(out);
+      return;
+    }
+    const request = asRequest(message);
+    if (request) {
+      serverPending.set(keyOf(request.id), { request, started: performance.now(), progressToken: undefined });
+      const related = relatedRequest();
+      toClient(message, related !== undefined ? { relatedRequestId: related } : undefined);
+      return;
+    }
+    const note = asNotification(message);
+    let related: RequestId | undefined;
+    if (note?.method === 'notifications/progress') {
+      const token = note.params?.progressToken;
+      related = typeof token === 'string' || typeof token === 'number' ? progress.get(token) : undefined;
+    }
+    related ??= relatedRequest();
+    toClient(message, related !== undefined ? { relatedRequestId: related } : undefined);
+  };
+
+  const relay: Relay = {
+    get closed() {
+      return closed;
+    },
+    get inFlight() {
+      return clientPending.size;
+    },
+    async start() {
+      front.onmessage = (message) => void fromClient(message);
+      front.onclose = () => void relay.close();
+      front.onerror = (err) => logger.debug({ err: err.message, target: options.label }, 'agent transport error');
+      backend.onmessage = (message) => fromBackend(message);
+      backend.onerror = (err) => logger.debug({ err: err.message, target: options.label }, 'backend transport error');
+      (backend as ResilientTransport).ondisrupt = (reason) => failAllPending(reason);
+      backend.onclose = () => {
+        if (closed) return;
+        const reason = (backend as ResilientTransport).failure ?? 'backend closed';
+        failAllPending(reason);
+        if (options.whenBackendGone === 'reject') {
+          backendGone = reason;
+          logger.error({ target: options.label, reason }, 'MCP backend unavailable');
+        } else {
+          void relay.close();
+        }
+      };
+      await backend.start();
+      await front.start();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clientPending.clear();
+      serverPending.clear();
+      progress.clear();
+      await Promise.allSettled([front.close(), backend.close()]);
+      relay.onclose?.();
+    },
+  };
+  return relay;
+}
