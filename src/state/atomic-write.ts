@@ -3,7 +3,7 @@
  * over the target, fsync the directory. A crash leaves the old file or the new
  * one, never half of either.
  */
-import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync, chmodSync } from 'node:fs';
+import { mkdirSync, openSync, writeFileSync, fsyncSync, closeSync, renameSync, unlinkSync, chmodSync, rmSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -19,7 +19,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, { mode 
   // Created with the final mode so a key is never readable by others, even briefly.
   const fd = openSync(tmp, 'wx', mode);
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    writeFileSync(fd, data); // loops over short writes, unlike a single writeSync
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
@@ -27,8 +27,14 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, { mode 
     throw err;
   }
   closeSync(fd);
-  chmodSync(tmp, mode); // umask may have narrowed or (for 0644) kept; be exact.
-  renameSync(tmp, path);
+  try {
+    chmodSync(tmp, mode); // umask may have narrowed or (for 0644) kept; be exact.
+    renameSync(tmp, path);
+  } catch (err) {
+    // The target is untouched; do not leave the temp file behind either.
+    rmSync(tmp, { force: true });
+    throw err;
+  }
   try {
     const dfd = openSync(dir, 'r');
     fsyncSync(dfd);

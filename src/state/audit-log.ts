@@ -32,24 +32,55 @@ export interface AuditLog {
   close(): Promise<void>;
 }
 
-export function createAuditLog(path: string, { enabled = true }: { enabled?: boolean } = {}): AuditLog {
+export interface AuditLogOptions {
+  enabled?: boolean;
+  /** A failed append (disk full, dir gone) is reported here; the audit trail never crashes its writer. */
+  onError?: (err: Error) => void;
+}
+
+export function createAuditLog(path: string, { enabled = true, onError = () => {} }: AuditLogOptions = {}): AuditLog {
   let stream: WriteStream | undefined;
+  // Lines handed to the stream but not yet written, and who waits for them.
+  // ('drain' is no signal: it only fires after the buffer overflowed.)
+  let pending = 0;
+  let waiters: Array<() => void> = [];
   const open = () => {
     if (!stream) {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
+      stream.on('error', (err) => {
+        // A broken stream never calls back for the lines it holds: release whoever flushes.
+        stream = undefined;
+        pending = 1;
+        written();
+        pending = 0;
+        onError(err);
+      });
     }
     return stream;
   };
+  const written = () => {
+    pending -= 1;
+    if (pending > 0) return;
+    const done = waiters;
+    waiters = [];
+    for (const w of done) w();
+  };
   const flush = () =>
     new Promise<void>((resolve) => {
-      if (!stream || stream.writableLength === 0) return resolve();
-      stream.once('drain', () => resolve());
+      if (pending === 0) return resolve();
+      waiters.push(resolve);
     });
   return {
     append(event) {
       if (!enabled) return;
-      open().write(`${JSON.stringify(event)}\n`);
+      pending += 1;
+      try {
+        open().write(`${JSON.stringify(event)}\n`, written);
+      } catch (err) {
+        written();
+        onError(err as Error);
+      }
     },
     async read(filter = {}) {
       await flush();
