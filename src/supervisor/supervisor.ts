@@ -1,0 +1,299 @@
+/**
+ * createSupervisor: one worker thread per TCP service, started, reloaded,
+ * told about revocations and drained from here. A library: no signals, no
+ * files of its own, no HTTP — `run-sidecar.ts` adds those for `tlsmcp run`,
+ * and the MCP server embeds this directly.
+ */
+import type { CertificateAuthority } from '../ca/types.js';
+import { normalizeSerial } from '../ca/serial.js';
+import type { Config, ServiceConfig } from '../config/schema.js';
+import { formatHostPort } from '../util/address.js';
+import type { Logger } from '../logger.js';
+import type { AuditLog } from '../state/audit-log.js';
+import { statePaths } from '../state/state-dir.js';
+import type { ConnectionEvent } from './messages.js';
+import { createRevocationWatcher, type RevocationWatcher } from './revocation-watcher.js';
+import { watchFiles, type FileWatcher } from './file-watcher.js';
+import { resolveMaterial, type ResolvedMaterial } from './tls-material.js';
+import type { ReloadResult, RevokeResult, ServiceStatus, Supervisor } from './types.js';
+import { createWorkerHandle, type WorkerHandle } from './worker-handle.js';
+import { resolveWorkerEntry, type WorkerEntry } from './worker-entry.js';
+import { restartNeededFor, workerSpecOf } from './worker-spec.js';
+
+/** What the supervisor reports to metrics; the admin endpoint implements it with prom-client. */
+export interface SupervisorMetrics {
+  connections(service: string, events: ConnectionEvent[]): void;
+  active(service: string, count: number): void;
+  certificate(service: string, notAfter: Date): void;
+  revocations(count: number): void;
+}
+
+export interface SupervisorOptions {
+  config: Config;
+  ca: CertificateAuthority;
+  logger: Logger;
+  auditLog?: AuditLog;
+  stateDir: string;
+  clock?: () => Date;
+  metrics?: SupervisorMetrics;
+  /** Lets tests ask a worker to crash (`crashWorker`). Off in production. */
+  testHooks?: boolean;
+  /** Picks the worker script by protocol; tests and the MCP server may override. */
+  workerEntry?: (protocol: string) => WorkerEntry | undefined;
+  /** First restart delay after a crash (doubles, capped at 5 s). */
+  restartBackoffMs?: number;
+}
+
+export interface ProxySupervisor extends Supervisor {
+  /** The bound address of a service (its real port when the config said 0). */
+  address(service: string): { host: string; port: number } | undefined;
+  /** Test hook: makes the service's worker throw, to exercise restart. */
+  crashWorker(service: string): void;
+}
+
+interface Managed {
+  svc: ServiceConfig;
+  handle: WorkerHandle | undefined;
+  resolved: ResolvedMaterial | undefined;
+  skipped?: string;
+  fileWatcher?: FileWatcher;
+  renewTimer?: NodeJS.Timeout;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
+  const { ca, logger } = options;
+  const clock = options.clock ?? (() => new Date());
+  const pickEntry = options.workerEntry ?? ((protocol: string) => resolveWorkerEntry(protocol));
+  let config = options.config;
+  const services = new Map<string, Managed>();
+  let revoked = new Set<string>();
+  let revocationWatcher: RevocationWatcher | undefined;
+  let closing: Promise<void> | undefined;
+
+  function record(service: string, events: ConnectionEvent[]) {
+    if (events.length === 0) return;
+    options.metrics?.connections(service, events);
+    if (!options.auditLog || !config.logging.audit) return;
+    for (const e of events) options.auditLog.append({ kind: 'connection', service, ...e });
+  }
+
+  function watchCertFiles(m: Managed) {
+    m.fileWatcher?.close();
+    const files = m.resolved?.files ?? [];
+    if (files.length === 0) return;
+    m.fileWatcher = watchFiles(files, () => {
+      logger.info({ event: 'cert_files_changed', service: m.svc.name }, 'certificate files changed; reloading');
+      void reloadOne(m, m.svc).catch(() => undefined);
+    });
+  }
+
+  function scheduleRenewal(m: Managed) {
+    clearTimeout(m.renewTimer);
+    if (m.resolved?.source !== 'ca') return;
+    const at = m.resolved.notAfter.getTime() - m.svc.server_cert.renew_before;
+    const wait = Math.max(0, Math.min(at - clock().getTime(), MAX_TIMER_MS));
+    m.renewTimer = setTimeout(() => {
+      logger.info({ event: 'cert_renew', service: m.svc.name }, 'renewing the CA-issued certificate');
+      void resolveMaterial(m.svc, ca, clock(), { forceNew: true })
+        .then((resolved) => applyMaterial(m, m.svc, resolved)) // schedules the next renewal
+        .catch((err: Error) => {
+          logger.error({ event: 'cert_renew_failed', service: m.svc.name, err: err.message }, 'renewal failed; retrying in a minute');
+          if (!closing) m.renewTimer = setTimeout(() => scheduleRenewal(m), 60_000).unref();
+        });
+    }, wait);
+    m.renewTimer.unref();
+  }
+
+  async function applyMaterial(m: Managed, svc: ServiceConfig, resolved: ResolvedMaterial): Promise<{ applied: string[]; error?: string }> {
+    m.resolved = resolved;
+    m.svc = svc;
+    options.metrics?.certificate(svc.name, resolved.notAfter);
+    const result = m.handle ? await m.handle.reload(workerSpecOf(svc, config), resolved.material) : { applied: [] };
+    watchCertFiles(m);
+    scheduleRenewal(m);
+    return result;
+  }
+
+  async function startOne(svc: ServiceConfig): Promise<void> {
+    const m: Managed = { svc, handle: undefined, resolved: undefined };
+    services.set(svc.name, m);
+    const entry = pickEntry(svc.protocol);
+    if (!entry) {
+      m.skipped = `protocol "${svc.protocol}" has no worker yet: this service is served by the MCP front (tlsmcp mcp serve), not by tlsmcp run`;
+      logger.warn({ event: 'service_skipped', service: svc.name, protocol: svc.protocol }, m.skipped);
+      return;
+    }
+    m.resolved = await resolveMaterial(svc, ca, clock());
+    options.metrics?.certificate(svc.name, m.resolved.notAfter);
+    m.handle = createWorkerHandle({
+      spec: workerSpecOf(svc, config),
+      material: () => m.resolved!.material,
+      revoked: () => [...revoked],
+      entry,
+      logger,
+      testHooks: options.testHooks ?? false,
+      backoffMs: options.restartBackoffMs ?? 100,
+      onEvents: (events, stats) => {
+        options.metrics?.active(svc.name, stats.active);
+        record(svc.name, events);
+      },
+    });
+    await m.handle.start();
+    watchCertFiles(m);
+    scheduleRenewal(m);
+  }
+
+  async function reloadOne(m: Managed, next: ServiceConfig): Promise<ReloadResult> {
+    const needs_restart = restartNeededFor(m.svc, next);
+    try {
+      const resolved = await resolveMaterial(next, ca, clock());
+      const { applied, error } = await applyMaterial(m, next, resolved);
+      const result: ReloadResult = { service: next.name, reloaded: !error, applied, needs_restart, ...(error ? { error } : {}) };
+      logger.info({ event: 'reload', ...result }, `reloaded "${next.name}"`);
+      options.auditLog?.append({ time: clock().toISOString(), kind: 'reload', service: next.name, result: error ? 'error' : 'ok', applied, needs_restart });
+      return result;
+    } catch (err) {
+      const message = (err as Error).message;
+      logger.error({ event: 'reload_failed', service: next.name, err: message }, 'reload failed; the old certificate stays in use');
+      return { service: next.name, reloaded: false, applied: [], needs_restart, error: message };
+    }
+  }
+
+  async function pushRevocations(serials: string[]): Promise<RevokeResult[]> {
+    const fresh = serials.map(normalizeSerial);
+    for (const s of fresh) revoked.add(s);
+    const results: RevokeResult[] = [];
+    for (const serial of fresh) {
+      const counts = await Promise.all([...services.values()].map((m) => m.handle?.revoke([serial]) ?? 0));
+      results.push({ serial, connections_closed: counts.reduce((a, b) => a + b, 0) });
+    }
+    return results;
+  }
+
+  const supervisor: ProxySupervisor = {
+    async start() {
+      const paths = statePaths(options.stateDir);
+      revocationWatcher = createRevocationWatcher({
+        path: paths.revocations,
+        pollMs: config.revocation_refresh,
+        logger,
+        onChange: (serials) => {
+          const added = serials.filter((s) => !revoked.has(s));
+          revoked = new Set([...revoked, ...serials]);
+          if (added.length === 0) return;
+          options.metrics?.revocations(added.length);
+          void pushRevocations(added).then((results) => {
+            for (const r of results) {
+              logger.warn({ event: 'revocation_applied', serial: r.serial, connections_closed: r.connections_closed }, `certificate ${r.serial} revoked: ${r.connections_closed} live connection(s) cut`);
+              options.auditLog?.append({ time: clock().toISOString(), kind: 'revocation', service: '*', serial: r.serial, result: 'applied', connections_closed: r.connections_closed });
+            }
+          });
+        },
+      });
+      revoked = new Set(revocationWatcher.current());
+      const outcomes = await Promise.allSettled(config.services.map((svc) => startOne(svc)));
+      outcomes.forEach((o, i) => {
+        if (o.status === 'rejected') logger.error({ event: 'service_failed', service: config.services[i]?.name, err: (o.reason as Error).message }, 'service failed to start');
+      });
+      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failed) {
+        await supervisor.close({ drainMs: 0 });
+        throw failed.reason;
+      }
+    },
+
+    status(): ServiceStatus[] {
+      return [...services.values()].map(({ svc, handle, resolved, skipped }) => {
+        const stats = handle?.stats;
+        const listen = handle?.address ?? svc.listen.address;
+        const days = resolved ? Math.floor((resolved.notAfter.getTime() - clock().getTime()) / 86_400_000) : undefined;
+        return {
+          name: svc.name,
+          mode: svc.mode,
+          protocol: svc.protocol,
+          listen: formatHostPort(listen),
+          backend: svc.backend.address ? formatHostPort(svc.backend.address) : (svc.backend.url ?? svc.backend.command?.join(' ') ?? ''),
+          state: handle?.state ?? 'stopped',
+          ...((skipped ?? handle?.stateReason) ? { state_reason: skipped ?? handle?.stateReason } : {}),
+          worker: {
+            ...(handle?.threadId !== undefined ? { thread_id: handle.threadId } : {}),
+            restarts: handle?.restarts ?? 0,
+            ...(handle?.startedAt ? { started_at: handle.startedAt.toISOString() } : {}),
+          },
+          connections: {
+            active: stats?.active ?? 0,
+            accepted: stats?.accepted ?? 0,
+            rejected: stats?.rejected ?? 0,
+            rejected_by_reason: stats?.rejected_by_reason ?? {},
+          },
+          bytes: { in: stats?.bytes_in ?? 0, out: stats?.bytes_out ?? 0 },
+          certificate: {
+            source: resolved?.source ?? (svc.server_cert.cert_file ? 'config' : 'ca'),
+            ...(resolved ? { serial: resolved.serial, not_after: resolved.notAfter.toISOString(), days_left: days } : {}),
+          },
+        };
+      });
+    },
+
+    async reload(opts = {}) {
+      const next = opts.config ?? config;
+      const results: ReloadResult[] = [];
+      if (opts.config) {
+        config = opts.config;
+        const wanted = new Set(next.services.map((s) => s.name));
+        for (const [name, m] of [...services]) {
+          if (wanted.has(name) || (opts.service && opts.service !== name)) continue;
+          await stopOne(m, 0);
+          services.delete(name);
+          results.push({ service: name, reloaded: true, applied: ['removed'], needs_restart: [] });
+        }
+      }
+      for (const svc of next.services) {
+        if (opts.service && opts.service !== svc.name) continue;
+        const m = services.get(svc.name);
+        if (!m) {
+          try {
+            await startOne(svc);
+            results.push({ service: svc.name, reloaded: true, applied: ['added'], needs_restart: [] });
+          } catch (err) {
+            results.push({ service: svc.name, reloaded: false, applied: [], needs_restart: [], error: (err as Error).message });
+          }
+          continue;
+        }
+        if (m.skipped) continue;
+        results.push(await reloadOne(m, svc));
+      }
+      if (opts.service && results.length === 0) {
+        results.push({ service: opts.service, reloaded: false, applied: [], needs_restart: [], error: `no service named "${opts.service}"` });
+      }
+      return results;
+    },
+
+    revoke: (serials) => pushRevocations(serials),
+
+    address: (service) => services.get(service)?.handle?.address,
+
+    crashWorker(service) {
+      services.get(service)?.handle?.post({ type: 'crash' });
+    },
+
+    close(opts = {}) {
+      closing ??= (async () => {
+        revocationWatcher?.close();
+        await Promise.all([...services.values()].map((m) => stopOne(m, opts.drainMs ?? m.svc.limits.drain_timeout)));
+      })();
+      return closing;
+    },
+  };
+
+  async function stopOne(m: Managed, drainMs: number) {
+    clearTimeout(m.renewTimer);
+    m.renewTimer = undefined;
+    m.fileWatcher?.close();
+    await m.handle?.stop(drainMs);
+  }
+
+  return supervisor;
+}

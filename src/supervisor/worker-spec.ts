@@ -1,0 +1,46 @@
+/**
+ * Turns a service's config into the plain data its worker runs on, and says
+ * which changes between two configs a running worker cannot take live.
+ */
+import type { Config, ServiceConfig } from '../config/schema.js';
+import type { WorkerSpec } from './messages.js';
+
+export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>): WorkerSpec {
+  const m = svc.mtls;
+  const backend = svc.backend.address ?? { host: '127.0.0.1', port: 0 };
+  return {
+    name: svc.name,
+    mode: svc.mode,
+    listen: { ...svc.listen.address },
+    protocol: svc.listen.protocol,
+    ...(svc.listen.ciphers ? { ciphers: svc.listen.ciphers } : {}),
+    ...(svc.listen.ciphersuites ? { ciphersuites: svc.listen.ciphersuites } : {}),
+    backend: { ...backend },
+    ...(svc.backend.tls?.server_name ? { server_name: svc.backend.tls.server_name } : {}),
+    ...(svc.backend.health_check ? { health_check: { ...svc.backend.health_check } } : {}),
+    mtls: {
+      mode: m.mode,
+      ...(m.allowed_services ? { allowed_services: m.allowed_services } : {}),
+      ...(m.required_cn_pattern ? { required_cn_pattern: m.required_cn_pattern } : {}),
+      ...(m.allowed_organizations ? { allowed_organizations: m.allowed_organizations } : {}),
+      ...(m.allowed_ous ? { allowed_ous: m.allowed_ous } : {}),
+      ...(m.allowed_dns_sans ? { allowed_dns_sans: m.allowed_dns_sans } : {}),
+      ...(m.allowed_uri_sans ? { allowed_uri_sans: m.allowed_uri_sans } : {}),
+    },
+    limits: { ...svc.limits },
+    audit: config.logging.audit,
+    log_level: config.logging.level,
+  };
+}
+
+/** Keys whose change needs the worker restarted (a new socket), named as in the config. */
+export function restartNeededFor(current: ServiceConfig, next: ServiceConfig): string[] {
+  const out: string[] = [];
+  const a = current.listen.address;
+  const b = next.listen.address;
+  if (a.host !== b.host || a.port !== b.port) out.push('listen.address');
+  if (current.mode !== next.mode) out.push('mode');
+  if (current.protocol !== next.protocol) out.push('protocol');
+  if (JSON.stringify(current.backend.health_check) !== JSON.stringify(next.backend.health_check)) out.push('backend.health_check');
+  return out;
+}

@@ -1,0 +1,152 @@
+/**
+ * The supervisor over real worker threads: start, traffic through, revocation
+ * cutting a live connection (written by the CA as `tlsmcp cert revoke` would),
+ * a crashed worker restarted, reload under concurrent connects, client mode.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
+import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
+import { tlsConnect, tryEcho } from '../helpers/proxy-fixture.js';
+import { sidecarConfig, startSidecar } from '../helpers/proxy-sidecar.js';
+import { eventWithin, waitFor } from '../helpers/proxy-wait.js';
+import type { ProxySupervisor } from '../../src/supervisor/supervisor.js';
+import type { AuditLog } from '../../src/state/audit-log.js';
+import { createConnection } from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
+import { statePaths } from '../../src/state/state-dir.js';
+
+let pki: TestPki;
+let backend: CountingBackend;
+let supervisor: ProxySupervisor | undefined;
+let auditLog: AuditLog | undefined;
+
+beforeEach(async () => {
+  pki = await createTestPki();
+  backend = await startEchoBackend();
+});
+
+afterEach(async () => {
+  await supervisor?.close({ drainMs: 0 });
+  await auditLog?.close();
+  supervisor = undefined;
+  await backend.close();
+  pki.cleanup();
+});
+
+async function startOne(mtls: Record<string, unknown> = {}) {
+  const config = sidecarConfig(pki, [{ name: 'api', listen: '127.0.0.1:0', backend: `127.0.0.1:${backend.port}`, mtls: { mode: 'required', ...mtls } }]);
+  ({ supervisor, auditLog } = await startSidecar(pki, config));
+  return supervisor.address('api')!.port;
+}
+
+describe('supervisor', () => {
+  it('starts a worker, forwards traffic with a CA-issued server certificate, audits the connection', async () => {
+    const port = await startOne();
+    const [status] = supervisor!.status();
+    expect(status).toMatchObject({ name: 'api', state: 'ready', certificate: { source: 'ca' } });
+    expect((await tryEcho({ port, caPem: pki.caPem, cert: await pki.client('alice') })).echoed).toBe(true);
+    await waitFor(() => supervisor!.status()[0]!.connections.accepted === 1, { what: 'accepted count' });
+    // Read the file itself: AuditLog.flush() waits for a 'drain' that a short write never emits.
+    const auditPath = statePaths(pki.stateDir).auditLog;
+    const events = await waitFor(() => {
+      const lines = existsSync(auditPath) ? readFileSync(auditPath, 'utf8').split('\n').filter(Boolean) : [];
+      const found = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.kind === 'connection');
+      return found.length > 0 && found;
+    }, { what: 'an audit line' });
+    expect(events[0]).toMatchObject({ service: 'api', result: 'accepted', peer_cn: 'alice' });
+    expect(events[0]!.fingerprint).toMatch(/^[0-9A-F:]+$/);
+    expect(events[0]!.handshake_s).toBeGreaterThan(0);
+  });
+
+  it('cuts a live connection within a second when its certificate is revoked in the state dir', async () => {
+    const port = await startOne();
+    const cert = await pki.client('doomed');
+    const socket = tlsConnect({ port, caPem: pki.caPem, cert });
+    socket.on('error', () => undefined);
+    await eventWithin(socket, 'secureConnect', 5_000);
+    socket.write('hold');
+    await eventWithin(socket, 'data', 5_000); // forwarding is live
+    const closedSoon = eventWithin(socket, 'close', 1_500);
+    await pki.ca.revoke(cert.record.id); // rewrites revocations.json, as `tlsmcp cert revoke` does
+    await closedSoon;
+    // New handshakes with that serial are refused too.
+    const before = backend.connections;
+    expect((await tryEcho({ port, caPem: pki.caPem, cert })).echoed).toBe(false);
+    expect(backend.connections).toBe(before);
+  });
+
+  it('reports connections cut by revoke()', async () => {
+    const port = await startOne();
+    const cert = await pki.client('bob');
+    const socket = tlsConnect({ port, caPem: pki.caPem, cert });
+    socket.on('error', () => undefined);
+    await eventWithin(socket, 'secureConnect', 5_000);
+    socket.write('x');
+    await eventWithin(socket, 'data', 5_000);
+    const results = await supervisor!.revoke([cert.record.serial]);
+    expect(results).toEqual([{ serial: cert.record.serial, connections_closed: 1 }]);
+  });
+
+  it('restarts a crashed worker with backoff and serves again on the same port', async () => {
+    const port = await startOne();
+    supervisor!.crashWorker('api');
+    await waitFor(() => supervisor!.status()[0]!.worker.restarts === 1 && supervisor!.status()[0]!.state === 'ready', { what: 'worker restart' });
+    expect(supervisor!.address('api')!.port).toBe(port);
+    expect((await tryEcho({ port, caPem: pki.caPem, cert: await pki.client('alice') })).echoed).toBe(true);
+  });
+
+  it('reloads certificates and policy while clients connect in a loop, with zero failures', async () => {
+    const port = await startOne();
+    const cert = await pki.client('alice');
+    let stop = false;
+    let ok = 0;
+    const failures: string[] = [];
+    const loop = async () => {
+      while (!stop) {
+        const r = await tryEcho({ port, caPem: pki.caPem, cert });
+        if (r.echoed) ok += 1;
+        else failures.push(r.error ?? 'no echo');
+      }
+    };
+    const loops = [loop(), loop(), loop()];
+    for (let i = 0; i < 5; i++) {
+      const results = await supervisor!.reload();
+      expect(results[0]).toMatchObject({ service: 'api', reloaded: true });
+      expect(results[0]!.applied).toContain('certificate');
+    }
+    // A config change: tighten nothing, but a new port is reported, not applied.
+    const next = sidecarConfig(pki, [{ name: 'api', listen: '127.0.0.1:1', backend: `127.0.0.1:${backend.port}`, mtls: { mode: 'required', allowed_services: ['alice'] } }]);
+    const [res] = await supervisor!.reload({ config: next });
+    expect(res!.applied).toContain('policy');
+    expect(res!.needs_restart).toEqual(['listen.address']);
+    await waitFor(() => ok >= 20, { what: '20 successful connects' });
+    stop = true;
+    await Promise.all(loops);
+    expect(failures).toEqual([]);
+  });
+
+  it('client mode: plain TCP in, mTLS to a tlsmcp server service, to the backend', async () => {
+    // Server service first, to learn its port; then the client service pointing at it.
+    await startOne();
+    const serverPort = supervisor!.address('api')!.port;
+    const clientSup = await startSidecar(
+      pki,
+      sidecarConfig(pki, [{ name: 'edge', mode: 'client', listen: '127.0.0.1:0', backend: { address: `127.0.0.1:${serverPort}`, tls: { server_name: 'localhost' } } }]),
+    );
+    try {
+      const port = clientSup.supervisor.address('edge')!.port;
+      const before = backend.connections;
+      const socket = createConnection({ host: '127.0.0.1', port });
+      socket.write('through two hops');
+      const [data] = (await eventWithin(socket, 'data', 5_000)) as [Buffer];
+      expect(data.toString()).toBe('through two hops');
+      socket.end();
+      await eventWithin(socket, 'close', 5_000);
+      expect(backend.connections).toBe(before + 1);
+      await waitFor(() => supervisor!.status()[0]!.connections.accepted >= 1, { what: 'server side accepted' });
+    } finally {
+      await clientSup.supervisor.close({ drainMs: 0 });
+      await clientSup.auditLog.close();
+    }
+  });
+});
