@@ -46,3 +46,44 @@ describe('certificate authority', () => {
     expect(readFileSync(future.record.files.cert, 'utf8')).toContain('BEGIN CERTIFICATE');
   });
 });
+
+describe('certificate authority: renew and lookup', () => {
+  it('renews with the same identity and SANs, a new serial and key; the old one stays valid', async () => {
+    const { record } = await pki.client('web', { dns: ['web.internal'], o: 'Acme', ou: 'Payments' });
+    const renewed = await pki.ca.renew(record.id);
+    expect(renewed.record).toMatchObject({ cn: 'web', o: 'Acme', ou: 'Payments', sans: record.sans, renewed_from: record.id, type: 'client' });
+    expect(renewed.record.serial).not.toBe(record.serial);
+    expect(renewed.keyPem).toBeDefined();
+    expect((await pki.ca.get(record.id)).status).toBe('valid');
+  });
+
+  it('refuses to renew a revoked certificate', async () => {
+    const { record } = await pki.client('web');
+    await pki.ca.revoke(record.id, 'keyCompromise');
+    await expect(pki.ca.renew(record.id)).rejects.toMatchObject({ code: 'ERR_CERT_REVOKED' });
+  });
+
+  it('finds a certificate by id, serial with colons, or fingerprint', async () => {
+    const { record } = await pki.client('web');
+    const colons = record.serial.toUpperCase().match(/../g)!.join(':');
+    expect((await pki.ca.get(colons)).id).toBe(record.id);
+    expect((await pki.ca.get(record.fingerprint_sha256)).id).toBe(record.id);
+    await expect(pki.ca.get('nope')).rejects.toMatchObject({ code: 'ERR_CERT_NOT_FOUND' });
+  });
+
+  it('refuses --p12 with a CSR before writing anything', async () => {
+    const other = await pki.client('other');
+    const csrPem = execFileSync('openssl', ['req', '-new', '-key', other.record.files.key!, '-subj', '/CN=x'], { encoding: 'utf8' });
+    const before = (await pki.ca.list()).length;
+    await expect(pki.ca.issue({ type: 'client', service: 'x', csrPem, p12: true })).rejects.toMatchObject({ code: 'ERR_ARGUMENT_INVALID' });
+    expect((await pki.ca.list()).length).toBe(before);
+  });
+
+  it('keeps the replaced CA aside on init --force', async () => {
+    const again = await pki.ca.init({ force: true });
+    expect(again.created).toBe(true);
+    expect(again.replaced).toBeDefined();
+    expect(readFileSync(join(again.replaced!, 'ca.pem'), 'utf8')).toBe(pki.caPem);
+    expect((await pki.ca.init()).created).toBe(false);
+  });
+});
