@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 
@@ -50,13 +51,31 @@ function buildServer(calls: string[]): McpServer {
   return server;
 }
 
-export async function startTestMcpBackend(): Promise<TestMcpBackend> {
+/** Serves the test MCP server over Streamable HTTP at /mcp, or legacy SSE only at /sse + /messages. */
+export async function startTestMcpBackend(kind: 'streamable-http' | 'sse' = 'streamable-http'): Promise<TestMcpBackend> {
   const calls: string[] = [];
-  const transports = new Map<string, StreamableHTTPServerTransport>();
+  const transports = new Map<string, StreamableHTTPServerTransport | SSEServerTransport>();
+  const handleSse = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://backend.invalid');
+    if (req.method === 'GET' && url.pathname === '/sse') {
+      const transport = new SSEServerTransport('/messages', res);
+      transports.set(transport.sessionId, transport);
+      transport.onclose = () => transports.delete(transport.sessionId);
+      await buildServer(calls).connect(transport);
+      return;
+    }
+    const existing = transports.get(url.searchParams.get('sessionId') ?? '');
+    if (req.method === 'POST' && url.pathname === '/messages' && existing instanceof SSEServerTransport) {
+      await existing.handlePostMessage(req, res);
+      return;
+    }
+    res.writeHead(url.pathname === '/sse' ? 405 : 404).end();
+  };
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (kind === 'sse') return handleSse(req, res);
     const sessionId = req.headers['mcp-session-id'];
     const existing = typeof sessionId === 'string' ? transports.get(sessionId) : undefined;
-    if (existing) return existing.handleRequest(req, res);
+    if (existing instanceof StreamableHTTPServerTransport) return existing.handleRequest(req, res);
     if (req.method !== 'POST' || sessionId !== undefined) {
       res.writeHead(sessionId ? 404 : 400).end();
       return;
@@ -75,7 +94,7 @@ export async function startTestMcpBackend(): Promise<TestMcpBackend> {
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/mcp`,
+    url: `http://127.0.0.1:${port}/${kind === 'sse' ? 'sse' : 'mcp'}`,
     calls,
     async close() {
       await Promise.allSettled([...transports.values()].map((t) => t.close()));

@@ -46,7 +46,7 @@ export interface FrontFixture {
   origin: string;
   auditLog: AuditLog;
   /** An SDK client with `cert` (or none) over the given transport. */
-  connect(cert: IssueResult | undefined, kind: ClientKind, options?: ClientOptions): Promise<ConnectedClient>;
+  connect(cert: IssueResult | undefined, kind: ClientKind, options?: ClientOptions, setup?: (client: Client) => void): Promise<ConnectedClient>;
   close(): Promise<void>;
 }
 
@@ -75,7 +75,7 @@ export async function startFrontFixture(pki: TestPki, service: Record<string, un
     service: svc,
     origin,
     auditLog,
-    async connect(cert, kind, options) {
+    async connect(cert, kind, options, setup) {
       const mtls = createMtlsFetch({ certPem: cert?.certPem, keyPem: cert?.keyPem, caPem: pki.caPem });
       const transport =
         kind === 'sse'
@@ -84,6 +84,7 @@ export async function startFrontFixture(pki: TestPki, service: Record<string, un
       const client = new Client({ name: 'front-test-client', version: '1.0.0' }, options);
       const connected = { client, transport, mtls };
       clients.push(connected);
+      setup?.(client);
       await client.connect(transport);
       return connected;
     },
