@@ -100,25 +100,31 @@ export function createResilientTransport(options: ResilientTransportOptions): Re
     t.close().catch(() => undefined);
   };
 
+  /** The give-up reason when the restart budget is spent, else undefined. */
+  const budgetSpent = (reason: string): string | undefined => {
+    const now = clock();
+    restartTimes = restartTimes.filter((t) => now - t < policy.windowMs);
+    if (restartTimes.length < policy.maxRestarts) return undefined;
+    return `${reason}; gave up after ${restartTimes.length} restarts within ${policy.windowMs} ms`;
+  };
+
   const disrupt = (reason: string, cause?: unknown) => {
     if (state !== 'up' && state !== 'idle') return;
     state = 'restarting';
     detach(inner);
     inner = undefined;
+    const final = cause !== undefined && options.isFatal?.(cause) ? reason : budgetSpent(reason);
     log.warn({ target: options.label, reason }, 'MCP link lost');
-    self.ondisrupt?.(reason);
-    if (cause !== undefined && options.isFatal?.(cause)) return giveUp(reason);
+    self.ondisrupt?.(final ?? `${reason}; reconnecting`);
+    if (final) return giveUp(final);
     scheduleRestart(reason);
   };
 
   const scheduleRestart = (reason: string) => {
-    const now = clock();
-    restartTimes = restartTimes.filter((t) => now - t < policy.windowMs);
-    if (restartTimes.length >= policy.maxRestarts) {
-      return giveUp(`${reason}; gave up after ${restartTimes.length} restarts within ${policy.windowMs} ms`);
-    }
+    const spent = budgetSpent(reason);
+    if (spent) return giveUp(spent);
     const delay = Math.min(policy.initialDelayMs * 2 ** restartTimes.length, policy.maxDelayMs);
-    restartTimes.push(now);
+    restartTimes.push(clock());
     timer = setTimeout(() => {
       timer = undefined;
       void restart();
