@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFakeSupervisor, serviceStatus } from '../../helpers/mcp-fake-supervisor.js';
+import { createMcpHarness, textOf, type McpHarness } from '../../helpers/mcp-harness.js';
+
+describe('tlsmcp_cert_revoke', () => {
+  let h: McpHarness;
+  afterEach(async () => h?.close());
+
+  it('revokes by id, tells the in-process supervisor and reports the connections it cut', async () => {
+    const supervisor = createFakeSupervisor([serviceStatus('api'), serviceStatus('db')], { connectionsPerRevoke: 1 });
+    h = await createMcpHarness({ supervisor });
+    const issued = await h.pki.ca.issue({ type: 'client', service: 'api', cn: 'agent-1' });
+    const result = await h.call('tlsmcp_cert_revoke', { id: issued.record.id, reason: 'keyCompromise' });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({
+      id: issued.record.id,
+      serial: issued.record.serial,
+      service: 'api',
+      reason: 'keyCompromise',
+      already_revoked: false,
+      supervisor_running: true,
+      connections_closed: 2,
+      mcp_sessions_closed: 0,
+      proxy_error: null,
+    });
+    expect(supervisor.revoked).toEqual([[issued.record.serial]]);
+    expect((await h.deps.ca.get(issued.record.id)).status).toBe('revoked');
+  });
+
+  it('revokes by serial (with colons) without a supervisor and says so', async () => {
+    h = await createMcpHarness();
+    const issued = await h.pki.ca.issue({ type: 'client', service: 'api', cn: 'agent-1' });
+    const colons = issued.record.serial.match(/../g)!.join(':').toUpperCase();
+    const result = await h.call('tlsmcp_cert_revoke', { serial: colons });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ serial: issued.record.serial, supervisor_running: false, connections_closed: 0, reason: 'unspecified' });
+    expect(textOf(result)).toMatch(/no proxy supervisor runs in this process/);
+  });
+
+  it('is idempotent: a second revoke reports already_revoked', async () => {
+    h = await createMcpHarness();
+    const issued = await h.pki.ca.issue({ type: 'client', service: 'api', cn: 'agent-1' });
+    await h.call('tlsmcp_cert_revoke', { id: issued.record.id });
+    const again = await h.call('tlsmcp_cert_revoke', { id: issued.record.id });
+    expect(again.isError).toBeFalsy();
+    expect(again.structuredContent).toMatchObject({ already_revoked: true });
+  });
+
+  it('returns isError for an unknown id, and for neither or both of id and serial', async () => {
+    h = await createMcpHarness();
+    const unknown = await h.call('tlsmcp_cert_revoke', { id: 'nope' });
+    expect(unknown.isError).toBe(true);
+    expect(textOf(unknown)).toMatch(/ERR_CERT_NOT_FOUND: no certificate with id or serial "nope"\n {2}fix: /);
+    expect(textOf(await h.call('tlsmcp_cert_revoke', {}))).toMatch(/ERR_ARGUMENT_INVALID: id or serial is required/);
+    expect(textOf(await h.call('tlsmcp_cert_revoke', { id: 'a', serial: 'b' }))).toMatch(/ERR_ARGUMENT_INVALID: give id or serial, not both/);
+  });
+
+  it('leaves a revocation and a tool call in the service audit trail', async () => {
+    h = await createMcpHarness();
+    const issued = await h.pki.ca.issue({ type: 'client', service: 'api', cn: 'agent-1' });
+    await h.call('tlsmcp_cert_revoke', { id: issued.record.id, reason: 'superseded' });
+    const events = await h.deps.auditLog.read({ service: 'api' });
+    expect(events.find((e) => e.kind === 'revocation')).toMatchObject({ serial: issued.record.serial, reason: 'superseded' });
+    expect(events.find((e) => e.kind === 'tool_call')).toMatchObject({ tool: 'tlsmcp_cert_revoke', result: 'ok', cert_serial: issued.record.serial });
+  });
+
+  it('is marked destructive and idempotent', async () => {
+    h = await createMcpHarness();
+    const { tools } = await h.client.listTools();
+    expect(tools.find((t) => t.name === 'tlsmcp_cert_revoke')?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: true });
+  });
+});
