@@ -78,5 +78,8 @@ export function buildFindings(r: Observed, extra: FindingsExtra): Finding[] {
   if (r.hsts && r.hsts.header === null) add({ id: 'hsts-missing', severity: 'low', title: 'No HSTS header', evidence: 'the HTTPS response has no Strict-Transport-Security', fix: 'send Strict-Transport-Security: max-age=31536000; includeSubDomains' });
   else if (r.hsts && (r.hsts.max_age ?? 0) < 15_552_000) add({ id: 'hsts-short', severity: 'low', title: 'HSTS max-age under 180 days', evidence: `Strict-Transport-Security: ${r.hsts.header}`, fix: 'raise max-age to at least 15552000 (180 days); 31536000 is usual' });
   if (r.partial) add({ id: 'scan-partial', severity: 'info', title: 'Scan cut short by the deadline', evidence: 'some probes were not run', fix: 'raise scan.deadline or --deadline' });
-  return out;
+  // Most severe first; within a severity, the order above (stable sort).
+  return out.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 }
+
+const SEVERITY_RANK: Record<Finding['severity'], number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
