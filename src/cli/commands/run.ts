@@ -1,16 +1,26 @@
-/** `tlsmcp run`: placeholder until its issue lands; fails clearly rather than pretending. */
+/**
+ * `tlsmcp run [--config FILE]`: the mTLS sidecar in the foreground. Without a
+ * config it runs the embedded demo (a CA, a demo backend, a client cert to
+ * curl with). SIGHUP reloads; SIGTERM drains live connections and exits 0.
+ */
 import type { Command } from 'commander';
-import { TlsmcpError } from '../../errors.js';
+import { runSidecar } from '../../supervisor/run-sidecar.js';
 import type { CliContext } from '../context.js';
 
 export function registerRunCommand(program: Command, ctx: CliContext): void {
   program
     .command('run')
-    .description('run the mTLS proxy workers under a supervisor (not implemented yet)')
-    .allowUnknownOption()
+    .description('run the mTLS proxy workers under a supervisor (foreground; SIGHUP reloads, SIGTERM drains)')
     .action(async (_opts, cmd: Command) =>
-      ctx.run(cmd, false, () => {
-        throw new TlsmcpError('ERR_NOT_IMPLEMENTED', 'tlsmcp run is not implemented yet');
+      ctx.run(cmd, false, async () => {
+        const configFile = ctx.globals(cmd).config ?? ctx.io.env.TLSMCP_CONFIG;
+        const config = ctx.loadConfig(cmd, 'embedded');
+        const stateDir = ctx.stateDir(cmd, config);
+        const logger = ctx.logger(cmd, config);
+        const sidecar = await runSidecar({ config, configFile, stateDir, logger, demo: !configFile, signals: true });
+        await sidecar.done;
+        logger.info({ event: 'stopped' }, 'stopped');
+        return 0;
       }),
     );
 }

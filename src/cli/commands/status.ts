@@ -1,16 +1,44 @@
-/** `tlsmcp status`: placeholder until its issue lands; fails clearly rather than pretending. */
+/**
+ * `tlsmcp status [--json]`: each service of the running sidecar, its listener,
+ * worker state, connection counts and certificate expiry, from its admin
+ * endpoint.
+ */
 import type { Command } from 'commander';
-import { TlsmcpError } from '../../errors.js';
+import type { ServiceStatus } from '../../supervisor/types.js';
 import type { CliContext } from '../context.js';
+import { printJson, printLine, printTable } from '../output.js';
+import { callAdmin, findRunning } from './admin-client.js';
 
 export function registerStatusCommand(program: Command, ctx: CliContext): void {
   program
     .command('status')
-    .description('show each service, its worker and certificate expiry (not implemented yet)')
-    .allowUnknownOption()
-    .action(async (_opts, cmd: Command) =>
-      ctx.run(cmd, false, () => {
-        throw new TlsmcpError('ERR_NOT_IMPLEMENTED', 'tlsmcp status is not implemented yet');
+    .description('show each service of the running sidecar: listener, worker state, connections, certificate expiry')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) =>
+      ctx.run(cmd, Boolean(opts.json), async () => {
+        const { info, base } = findRunning(ctx, cmd);
+        const { services } = await callAdmin<{ services: ServiceStatus[] }>(base, '/status');
+        if (opts.json) {
+          printJson(ctx.io, { pid: info.pid, started_at: info.started_at, admin: base, services });
+          return;
+        }
+        printLine(ctx.io, `tlsmcp pid ${info.pid}, up since ${info.started_at}, admin ${base}`);
+        printTable(
+          ctx.io,
+          ['SERVICE', 'MODE', 'LISTEN', 'BACKEND', 'STATE', 'ACTIVE', 'ACCEPTED', 'REJECTED', 'RESTARTS', 'CERT EXPIRES'],
+          services.map((s) => [
+            s.name,
+            s.mode,
+            s.listen,
+            s.backend,
+            s.state_reason ? `${s.state} (${s.state_reason})` : s.state,
+            String(s.connections.active),
+            String(s.connections.accepted),
+            String(s.connections.rejected),
+            String(s.worker.restarts),
+            s.certificate.not_after ? `${s.certificate.not_after.slice(0, 10)} (${s.certificate.days_left}d, ${s.certificate.source})` : '-',
+          ]),
+        );
       }),
     );
 }

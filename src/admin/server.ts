@@ -1,0 +1,94 @@
+/**
+ * The admin HTTP endpoint of a running sidecar (hono on @hono/node-server,
+ * loopback by default): health, readiness, info, Prometheus metrics, the
+ * status `tlsmcp status` shows, and POST /reload for `tlsmcp reload`.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logger.js';
+import type { ReloadResult, ServiceStatus } from '../supervisor/types.js';
+
+export interface AdminServerOptions {
+  host: string;
+  port: number;
+  status: () => ServiceStatus[];
+  reload: (service?: string) => Promise<ReloadResult[]>;
+  registry: Registry;
+  version: string;
+  startedAt: Date;
+  logger: Logger;
+  clock?: () => Date;
+}
+
+export interface AdminServer {
+  address: { host: string; port: number };
+  close(): Promise<void>;
+}
+
+/** Ready means every worker is ready and no certificate has expired. */
+export function readiness(status: ServiceStatus[]): { ready: boolean; problems: string[] } {
+  const problems: string[] = [];
+  for (const s of status) {
+    if (s.state !== 'ready') problems.push(`${s.name}: ${s.state}${s.state_reason ? ` (${s.state_reason})` : ''}`);
+    else if (s.certificate.days_left !== undefined && s.certificate.not_after && Date.parse(s.certificate.not_after) <= Date.now()) {
+      problems.push(`${s.name}: certificate expired at ${s.certificate.not_after}`);
+    }
+  }
+  return { ready: problems.length === 0, problems };
+}
+
+export function createAdminApp(options: Omit<AdminServerOptions, 'host' | 'port'>): Hono {
+  const clock = options.clock ?? (() => new Date());
+  const app = new Hono();
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/ready', (c) => {
+    const { ready, problems } = readiness(options.status());
+    return c.json({ ready, problems }, ready ? 200 : 503);
+  });
+  app.get('/info', (c) =>
+    c.json({
+      service: 'tlsmcp',
+      version: options.version,
+      pid: process.pid,
+      uptime_s: Math.round((clock().getTime() - options.startedAt.getTime()) / 1000),
+      services: options.status().map((s) => ({
+        name: s.name,
+        listen: s.listen,
+        state: s.state,
+        certificate: s.certificate,
+      })),
+    }),
+  );
+  app.get('/status', (c) => c.json({ services: options.status() }));
+  app.get('/metrics', async (c) => c.body(await options.registry.metrics(), 200, { 'content-type': options.registry.contentType }));
+  app.post('/reload', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { service?: unknown };
+    const service = typeof body.service === 'string' ? body.service : undefined;
+    try {
+      return c.json({ results: await options.reload(service) });
+    } catch (err) {
+      return c.json({ error: (err as Error).message }, 500);
+    }
+  });
+  return app;
+}
+
+export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
+  const app = createAdminApp(options);
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  options.logger.info({ event: 'admin_listening', address: `${options.host}:${port}` }, `admin endpoint on http://${options.host}:${port}`);
+  return {
+    address: { host: options.host, port },
+    close: () =>
+      new Promise<void>((resolve) => {
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * The process around a supervisor for `tlsmcp run`: the CA and audit log over
+ * the state dir, the admin endpoint, the runtime file other commands read,
+ * SIGHUP to reload and SIGTERM/SIGINT to drain. With the embedded demo config
+ * it also starts the demo backend and issues a client certificate to curl with.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createProxyMetrics } from '../admin/metrics.js';
+import { startAdminServer, type AdminServer } from '../admin/server.js';
+import { createCertificateAuthority, ttlPolicyFromConfig, type CertificateAuthority } from '../ca/index.js';
+import { DEMO_BACKEND_PORT } from '../config/defaults.js';
+import { loadConfigFile } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../logger.js';
+import { createAuditLog } from '../state/audit-log.js';
+import { statePaths } from '../state/state-dir.js';
+import { VERSION } from '../version.js';
+import { startDemoBackend, type DemoBackend } from './demo-backend.js';
+import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
+import { createSupervisor, type ProxySupervisor } from './supervisor.js';
+
+export interface RunSidecarOptions {
+  config: Config;
+  /** Re-read on SIGHUP and `tlsmcp reload`; without it the loaded config is kept. */
+  configFile?: string | undefined;
+  stateDir: string;
+  logger: Logger;
+  /** The embedded demo: init the CA, start the demo backend, issue a client cert. */
+  demo?: boolean;
+  /** Install SIGHUP/SIGTERM/SIGINT handlers (the CLI does; embedders may not). */
+  signals?: boolean;
+}
+
+export interface Sidecar {
+  supervisor: ProxySupervisor;
+  admin: AdminServer | undefined;
+  /** Resolves once a signal-triggered shutdown has finished. */
+  done: Promise<void>;
+  close(options?: { drainMs?: number }): Promise<void>;
+}
+
+export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
+  const { logger, stateDir } = options;
+  let config = options.config;
+  const paths = statePaths(stateDir);
+  const auditLog = createAuditLog(paths.auditLog, { enabled: config.logging.audit, onError: (err) => logger.error({ event: 'audit_write_failed', err: err.message }, 'cannot append to the audit log') });
+  const ca = createCertificateAuthority({ stateDir, policy: ttlPolicyFromConfig(config), logger, audit: auditLog });
+  let demoBackend: DemoBackend | undefined;
+  if (options.demo) {
+    if (!ca.exists()) {
+      await ca.init();
+      logger.info({ event: 'ca_created', stateDir }, `created a local CA in ${stateDir}`);
+    }
+    demoBackend = await startDemoBackend('127.0.0.1', DEMO_BACKEND_PORT);
+  }
+  const metrics = createProxyMetrics();
+  const supervisor = createSupervisor({ config, ca, logger, auditLog, stateDir, metrics });
+  const startedAt = new Date();
+  try {
+    await supervisor.start();
+  } catch (err) {
+    await demoBackend?.close();
+    await auditLog.close();
+    throw err;
+  }
+
+  const reload = async (service?: string) => {
+    if (options.configFile) {
+      try {
+        config = loadConfigFile(options.configFile);
+      } catch (err) {
+        logger.error({ event: 'reload_config_invalid', err: (err as Error).message }, 'the config file has problems; keeping the running config');
+        return [{ service: service ?? '*', reloaded: false, applied: [], needs_restart: [], error: (err as Error).message }];
+      }
+      return supervisor.reload({ config, ...(service ? { service } : {}) });
+    }
+    return supervisor.reload(service ? { service } : {});
+  };
+
+  let admin: AdminServer | undefined;
+  if (config.admin.enabled) {
+    admin = await startAdminServer({
+      host: config.admin.address.host,
+      port: config.admin.address.port,
+      status: () => supervisor.status(),
+      reload,
+      registry: metrics.registry,
+      version: VERSION,
+      startedAt,
+      logger,
+    });
+  }
+  writeRuntimeFile(stateDir, {
+    pid: process.pid,
+    started_at: startedAt.toISOString(),
+    admin: admin?.address ?? null,
+    config_file: options.configFile ?? null,
+    services: supervisor.status().map((s) => ({ name: s.name, listen: s.listen })),
+  });
+  for (const s of supervisor.status()) {
+    logger.info({ event: 'service_listening', service: s.name, listen: s.listen, backend: s.backend, state: s.state }, `${s.name}: ${s.listen} → ${s.backend}`);
+  }
+
+  let closing: Promise<void> | undefined;
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (resolveDone = resolve));
+  const close = (opts: { drainMs?: number } = {}) => {
+    closing ??= (async () => {
+      removeSignals();
+      await admin?.close();
+      await supervisor.close(opts);
+      await demoBackend?.close();
+      removeRuntimeFile(stateDir, process.pid);
+      await auditLog.close();
+      resolveDone();
+    })();
+    return closing;
+  };
+
+  const onHup = () => {
+    logger.info({ event: 'sighup' }, 'SIGHUP: reloading certificates and config');
+    void reload().then((results) => logger.info({ event: 'reload_done', results }, 'reload done'));
+  };
+  const onStop = (signal: string) => () => {
+    logger.info({ event: 'shutdown', signal }, `${signal}: draining connections, then exiting`);
+    void close();
+  };
+  const onTerm = onStop('SIGTERM');
+  const onInt = onStop('SIGINT');
+  function removeSignals() {
+    if (!options.signals) return;
+    process.off('SIGHUP', onHup);
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
+  }
+  if (options.signals) {
+    process.on('SIGHUP', onHup);
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  }
+  if (options.demo) await explainDemo(ca, supervisor, logger, stateDir);
+  return { supervisor, admin, done, close };
+}
+
+/** Issues (once) a demo client certificate and logs how to curl through the proxy. */
+async function explainDemo(ca: CertificateAuthority, supervisor: ProxySupervisor, logger: Logger, stateDir: string) {
+  const dir = join(stateDir, 'demo-client');
+  const files = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), ca: join(dir, 'ca.pem') };
+  const existing = (await ca.list({ type: 'client' })).find((c) => c.cn === 'demo-client' && c.status !== 'revoked' && c.status !== 'expired' && c.files.cert === files.cert);
+  if (!existing || !existsSync(files.key)) {
+    await ca.issue({ type: 'client', service: 'demo', cn: 'demo-client', outDir: dir });
+  }
+  const listen = supervisor.status()[0]?.listen ?? '127.0.0.1:8443';
+  logger.info(
+    { event: 'demo_ready', client_cert: files.cert, client_key: files.key, ca: files.ca },
+    `demo: curl --cacert ${files.ca} --cert ${files.cert} --key ${files.key} https://${listen}/`,
+  );
+}

@@ -1,0 +1,119 @@
+/**
+ * `tlsmcp run` as a real child process: status and reload from another
+ * process through the admin endpoint, the admin routes, and SIGTERM draining a
+ * live connection (it can still finish) before exiting 0.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
+import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
+import { tlsConnect } from '../helpers/proxy-fixture.js';
+import { runProcess } from '../helpers/proxy-foreign.js';
+import { eventWithin, waitFor } from '../helpers/proxy-wait.js';
+import { statePaths } from '../../src/state/state-dir.js';
+
+const BIN = join(import.meta.dirname, '../../bin/tlsmcp.js');
+
+let pki: TestPki;
+let backend: CountingBackend;
+let child: ChildProcess | undefined;
+let stderr = '';
+
+beforeEach(async () => {
+  pki = await createTestPki();
+  backend = await startEchoBackend();
+});
+
+afterEach(async () => {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGKILL');
+    await eventWithin(child, 'exit', 5_000);
+  }
+  child = undefined;
+  await backend.close();
+  pki.cleanup();
+});
+
+async function startRun(): Promise<{ port: number; admin: string }> {
+  const configFile = join(pki.dir, 'tlsmcp.yaml');
+  writeFileSync(
+    configFile,
+    [
+      'version: 1',
+      'admin: { address: "127.0.0.1:0" }',
+      'logging: { level: info }',
+      'services:',
+      '  - name: echo',
+      '    listen: "127.0.0.1:0"',
+      `    backend: "127.0.0.1:${backend.port}"`,
+      '    limits: { drain_timeout: 10s }',
+      '',
+    ].join('\n'),
+  );
+  stderr = '';
+  child = spawn(process.execPath, [BIN, '--state', pki.stateDir, 'run', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TLSMCP_HOME: '' } });
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const runtimeFile = statePaths(pki.stateDir).runtimeFile;
+  const info = await waitFor(
+    () => {
+      if (child?.exitCode !== null) throw new Error(`tlsmcp run exited early:\n${stderr}`);
+      return existsSync(runtimeFile) && (JSON.parse(readFileSync(runtimeFile, 'utf8')) as { admin: { port: number }; services: { listen: string }[] });
+    },
+    { timeoutMs: 15_000, what: 'the runtime file' },
+  );
+  return { port: Number(info.services[0]!.listen.split(':').pop()), admin: `http://127.0.0.1:${info.admin.port}` };
+}
+
+const cli = (...args: string[]) => runProcess(process.execPath, [BIN, '--state', pki.stateDir, ...args]);
+
+describe('tlsmcp run', () => {
+  it('answers status, reload and the admin routes while running', async () => {
+    const { admin } = await startRun();
+    const status = await cli('status', '--json');
+    expect(status.code).toBe(0);
+    const parsed = JSON.parse(status.stdout) as { services: { name: string; state: string; certificate: { source: string } }[] };
+    expect(parsed.services[0]).toMatchObject({ name: 'echo', state: 'ready', certificate: { source: 'ca' } });
+
+    const reload = await cli('reload', '--json');
+    expect(reload.code).toBe(0);
+    expect(JSON.parse(reload.stdout)).toMatchObject({ results: [{ service: 'echo', reloaded: true }] });
+
+    expect((await fetch(`${admin}/health`)).status).toBe(200);
+    expect(await (await fetch(`${admin}/ready`)).json()).toEqual({ ready: true, problems: [] });
+    expect(await (await fetch(`${admin}/info`)).json()).toMatchObject({ service: 'tlsmcp', services: [{ name: 'echo', state: 'ready' }] });
+    const metrics = await (await fetch(`${admin}/metrics`)).text();
+    for (const name of ['tlsmcp_active_connections', 'tlsmcp_cert_expiry_days{service="echo"}', 'tlsmcp_handshake_duration_seconds', 'tlsmcp_revocation_events_total']) {
+      expect(metrics).toContain(name);
+    }
+  });
+
+  it('status says clearly when nothing is running', async () => {
+    const r = await cli('status');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('ERR_NOT_RUNNING');
+  });
+
+  it('drains on SIGTERM: a live connection can still finish, then the process exits 0', async () => {
+    const { port } = await startRun();
+    const socket = tlsConnect({ port, caPem: pki.caPem, cert: await pki.client('alice') });
+    socket.on('error', () => undefined);
+    await eventWithin(socket, 'secureConnect', 5_000);
+    socket.write('before');
+    await eventWithin(socket, 'data', 5_000);
+
+    const exited = eventWithin(child!, 'exit', 20_000);
+    child!.kill('SIGTERM');
+    await waitFor(() => stderr.includes('draining'), { what: 'the drain log line' });
+    // New connections are no longer accepted...
+    // ...but the live one still carries traffic until it finishes.
+    socket.write('after-sigterm');
+    const [data] = (await eventWithin(socket, 'data', 5_000)) as [Buffer];
+    expect(data.toString()).toBe('after-sigterm');
+    socket.end();
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(existsSync(statePaths(pki.stateDir).runtimeFile)).toBe(false);
+  });
+});
