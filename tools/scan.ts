@@ -1,18 +1,56 @@
 /**
- * `tlsmcp_scan`: TLS posture scan of a host:port. Registered here; the scanner
- * itself (src/scan) is built in the scan and score issue. Until it lands the
- * tool answers honestly that it is not available.
+ * `tlsmcp_scan`: TLS posture scan of a host:port (the scanner lives in
+ * src/scan). Targets are limited by scan.allow/scan.deny. To scan a server
+ * that requires a client certificate, name one the local CA issued: its key
+ * is read on this host and never leaves it.
  */
+import { readFileSync } from 'node:fs';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { TlsmcpError } from '../src/errors.js';
 import type { McpServerDeps } from '../src/mcp/deps.js';
 import { registerGuardedTool } from '../src/mcp/tool-kit.js';
+import { scanReportSchema, scanTarget } from '../src/scan/index.js';
+import { parseHostPort } from '../src/util/address.js';
+import { DURATION_HINT, parseDuration } from '../src/util/duration.js';
 
 const inputSchema = {
-  target: z.string().min(1).describe('HOST:PORT to scan, e.g. api.example.com:443'),
-  sni: z.string().min(1).optional().describe('server name to send (defaults to the host)'),
+  target: z.string().min(1).describe('HOST:PORT to scan, e.g. api.example.com:443 or [::1]:8443 (a bare host means port 443)'),
+  sni: z.string().min(1).optional().describe('server name to send and check the certificate against (default: the host)'),
+  trust_local_ca: z.boolean().default(true).describe("also trust tlsmcp's local CA when judging the chain"),
+  client_cert_id: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('id of a certificate issued by the local CA to present, for servers that require one (its key stays on the tlsmcp host)'),
+  probe_timeout: z.string().optional().describe('timeout per probe, e.g. "3s" (default: scan.probe_timeout)'),
+  deadline: z.string().optional().describe('deadline for the whole scan, e.g. "30s" (default: scan.deadline)'),
 };
+
+function parseTarget(text: string): { host: string; port: number } {
+  const withPort = /^\[.*\]$/.test(text) || !text.includes(':') ? `${text}:443` : text;
+  const parsed = parseHostPort(withPort);
+  if (!parsed.ok) throw new TlsmcpError('ERR_ARGUMENT_INVALID', `target: ${parsed.error}`, { fix: 'pass e.g. api.example.com:443, 10.0.0.5:8443 or [::1]:8443' });
+  return parsed.value;
+}
+
+function durationArg(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new TlsmcpError('ERR_ARGUMENT_INVALID', `${name}: "${text}" is not a duration`, { fix: DURATION_HINT });
+  return ms;
+}
+
+async function clientMaterial(deps: McpServerDeps, id: string | undefined): Promise<{ clientCertPem?: string; clientKeyPem?: string }> {
+  if (!id) return {};
+  const record = await deps.ca.get(id);
+  if (!record.files.key) {
+    throw new TlsmcpError('ERR_ARGUMENT_INVALID', `client_cert_id: certificate ${record.id} was issued from a CSR, so its key is not on this host`, {
+      fix: 'name a certificate tlsmcp generated the key for (tlsmcp_cert_issue without csr)',
+    });
+  }
+  return { clientCertPem: await deps.ca.certPem(record.id), clientKeyPem: readFileSync(record.files.key, 'utf8') };
+}
 
 export function registerScanTool(server: McpServer, deps: McpServerDeps): void {
   registerGuardedTool(
@@ -21,15 +59,39 @@ export function registerScanTool(server: McpServer, deps: McpServerDeps): void {
     {
       name: 'tlsmcp_scan',
       title: 'Scan TLS posture',
-      description: 'Scan a TLS endpoint: protocols, cipher suites, certificate chain, client authentication, findings with fixes, and a grade.',
+      description:
+        'Scan a TLS endpoint: protocols offered, cipher suites, the certificate chain (trust, hostname, expiry, key, signature), whether a client ' +
+        'certificate is requested or required, OCSP stapling, ALPN, HSTS; findings each with severity, evidence and a fix; and an SSL Labs 2009r-style grade. ' +
+        'Bounded by per-probe timeouts and a deadline. Only targets allowed by scan.allow/scan.deny.',
       inputSchema,
-      outputSchema: {},
+      outputSchema: scanReportSchema.shape,
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
-    async () => {
-      throw new TlsmcpError('ERR_NOT_IMPLEMENTED', 'tlsmcp_scan is not available yet: the scanner has not landed in this build', {
-        fix: 'use `openssl s_client` or another scanner for now',
-      });
+    async (args, ctx) => {
+      const { host, port } = parseTarget(args.target);
+      const material = await clientMaterial(deps, args.client_cert_id);
+      ctx.audit.detail = { target: `${host}:${port}` };
+      const report = await scanTarget(
+        {
+          host,
+          port,
+          sni: args.sni,
+          caPem: args.trust_local_ca && deps.ca.exists() ? deps.ca.caCertPem() : undefined,
+          ...material,
+          probeTimeoutMs: durationArg(args.probe_timeout, 'probe_timeout') ?? deps.config.scan.probe_timeout,
+          deadlineMs: durationArg(args.deadline, 'deadline') ?? deps.config.scan.deadline,
+          policy: { allow: deps.config.scan.allow, deny: deps.config.scan.deny },
+        },
+        { logger: deps.logger },
+      );
+      const grade = report.grade?.grade ?? 'none';
+      const worst = report.findings[0];
+      return {
+        summary: report.error
+          ? `Scan of ${host}:${port} stopped: ${report.error}.`
+          : `Grade ${grade} for ${host}:${port}; ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'}${worst ? `, most severe: ${worst.severity} ${worst.title}` : ''}.`,
+        structured: report,
+      };
     },
   );
 }

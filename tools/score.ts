@@ -1,12 +1,21 @@
 /**
- * `tlsmcp_score`: the 0-100 posture score of what tlsmcp manages. Registered
- * here; the scoring (src/score) is built in the scan and score issue. Until it
- * lands the tool answers honestly that it is not available.
+ * `tlsmcp_score`: the 0-100 posture score of what tlsmcp manages, with the
+ * points lost per item and the recommendations that win them back (the
+ * scoring itself lives in src/score).
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { TlsmcpError } from '../src/errors.js';
+import { z } from 'zod';
 import type { McpServerDeps } from '../src/mcp/deps.js';
+import { computeCurrentScore } from '../src/mcp/score-now.js';
 import { registerGuardedTool } from '../src/mcp/tool-kit.js';
+import { scoreReportSchema } from '../src/score/index.js';
+
+const inputSchema = {
+  scan_listeners: z
+    .boolean()
+    .default(true)
+    .describe("scan tlsmcp's own server listeners for their grade (a few seconds); false leaves listener grades not measured"),
+};
 
 export function registerScoreTool(server: McpServer, deps: McpServerDeps): void {
   registerGuardedTool(
@@ -15,15 +24,20 @@ export function registerScoreTool(server: McpServer, deps: McpServerDeps): void 
     {
       name: 'tlsmcp_score',
       title: 'Posture score',
-      description: 'The 0-100 posture score of the certificates and services tlsmcp manages, with the points lost per item and how to win them back.',
-      inputSchema: {},
-      outputSchema: {},
+      description:
+        'The 0-100 posture score of the certificates and services tlsmcp manages: a breakdown by category (certificates, enforcement, revocation, ' +
+        "listeners, audit), every item that cost points with evidence, and recommendations ordered by the points they win back. Inputs that could not be measured are listed, not guessed.",
+      inputSchema,
+      outputSchema: scoreReportSchema.shape,
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    async () => {
-      throw new TlsmcpError('ERR_NOT_IMPLEMENTED', 'tlsmcp_score is not available yet: the scoring has not landed in this build', {
-        fix: 'use tlsmcp_cert_status and tlsmcp_proxy_status for now',
-      });
+    async (args) => {
+      const report = await computeCurrentScore(deps, { scanListeners: args.scan_listeners });
+      const top = report.recommendations[0];
+      return {
+        summary: `Score ${report.score}/100.${top ? ` Most valuable fix (+${top.points}): ${top.action}` : ' Nothing to fix.'}`,
+        structured: report,
+      };
     },
   );
 }

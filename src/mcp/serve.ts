@@ -58,7 +58,10 @@ export interface McpServeHandle {
 export async function startMcpServe(options: McpServeOptions): Promise<McpServeHandle> {
   const { config, stateDir, logger } = options;
   const clock = options.clock ?? (() => new Date());
-  const auditLog = createAuditLog(statePaths(stateDir).auditLog, { enabled: config.logging.audit });
+  const auditLog = createAuditLog(statePaths(stateDir).auditLog, {
+    enabled: config.logging.audit,
+    onError: (err) => logger.error({ event: 'audit_write_failed', err: err.message }, 'cannot append to the audit log'),
+  });
   const ca = createCertificateAuthority({ stateDir, policy: ttlPolicyFromConfig(config), clock, logger, audit: auditLog });
   if (!ca.exists()) {
     await ca.init();

@@ -94,10 +94,11 @@ describe.each<RemoteKind>(['streamable-http', 'sse'])('remote MCP over %s with m
       expect(r.isError).toBe(true);
       expect(text(r)).toMatch(/ERR_NOT_RUNNING/);
     }
-    for (const [name, args] of [['tlsmcp_scan', { target: '127.0.0.1:1' }], ['tlsmcp_score', {}]] as const) {
-      const r = (await client.callTool({ name, arguments: args })) as CallToolResult;
-      expect(r.isError ? text(r) : 'ok').toMatch(/ok|ERR_/);
-    }
+    const scan = await client.callTool({ name: 'tlsmcp_scan', arguments: { target: `127.0.0.1:${serve.remote!.address.port}`, sni: 'localhost', probe_timeout: '2s', deadline: '20s' } });
+    // The listener itself: TLS 1.3 only, client certificate required, chain from the local CA.
+    expect(scan.structuredContent).toMatchObject({ tls: true, client_auth: { required: true }, chain: { trusted_local_ca: true } });
+    const score = await client.callTool({ name: 'tlsmcp_score', arguments: { scan_listeners: false } });
+    expect((score.structuredContent as { score: number }).score).toBeGreaterThan(0);
 
     const { resources } = await client.listResources();
     expect(resources.map((r) => r.uri)).toEqual(expect.arrayContaining(['tlsmcp://certs/api', 'tlsmcp://audit/api', 'tlsmcp://policy/api', 'tlsmcp://score']));
@@ -105,7 +106,8 @@ describe.each<RemoteKind>(['streamable-http', 'sse'])('remote MCP over %s with m
     expect(JSON.parse((certs.contents[0] as { text: string }).text)).toMatchObject({ service: 'api', count: 1 });
     const policy = await client.readResource({ uri: 'tlsmcp://policy/api' });
     expect(JSON.parse((policy.contents[0] as { text: string }).text)).toMatchObject({ mtls: { mode: 'required' } });
-    await client.readResource({ uri: 'tlsmcp://score' }).catch((err: Error) => expect(err.message).toMatch(/ERR_NOT_IMPLEMENTED/));
+    const scoreResource = await client.readResource({ uri: 'tlsmcp://score' });
+    expect(JSON.parse((scoreResource.contents[0] as { text: string }).text)).toMatchObject({ max: 100 });
 
     // The caller's certificate identity reached the handlers and the audit trail.
     const audit = JSON.parse(((await client.readResource({ uri: 'tlsmcp://audit/api' })).contents[0] as { text: string }).text) as {

@@ -8,6 +8,7 @@ import { Option, type Command } from 'commander';
 import { loadConfigFile } from '../../config/load.js';
 import { TlsmcpError } from '../../errors.js';
 import { startMcpServe, type McpServeHandle, type McpTransportKind } from '../../mcp/serve.js';
+import { createSupervisor } from '../../supervisor/supervisor.js';
 import { parseHostPort, type HostPort } from '../../util/address.js';
 import type { CliContext } from '../context.js';
 import { printLine } from '../output.js';
@@ -60,6 +61,7 @@ export function registerMcpCommand(program: Command, ctx: CliContext): void {
           transport,
           address: parseAddress(flags.address),
           reloadConfig: configFile ? () => loadConfigFile(configFile) : undefined,
+          createSupervisor: (options) => createSupervisor(options),
         });
         if (handle.remote) {
           // Remote mode only: stdout is free, and this line tells scripts (and tests) the bound port.

@@ -5,15 +5,14 @@ describe('tlsmcp://score', () => {
   let h: McpHarness;
   afterEach(async () => h?.close());
 
-  it('is listed, and a read gives the score or says honestly that scoring is missing', async () => {
-    h = await createMcpHarness();
+  it('gives the same breakdown as the tool without scanning the listeners', async () => {
+    h = await createMcpHarness({ config: { logging: { audit: false } } });
     const { resources } = await h.client.listResources();
     expect(resources.map((r) => r.uri)).toContain('tlsmcp://score');
-    try {
-      const score = (await h.read('tlsmcp://score')) as { score: number };
-      expect(typeof score.score).toBe('number');
-    } catch (err) {
-      expect(String(err)).toMatch(/ERR_NOT_IMPLEMENTED: tlsmcp:\/\/score is not available yet/);
-    }
+    const score = (await h.read('tlsmcp://score')) as { score: number; max: number; recommendations: { rule: string }[]; not_measured: string[] };
+    expect(score.max).toBe(100);
+    expect(score.recommendations.map((r) => r.rule)).toContain('audit-off');
+    const tool = await h.call('tlsmcp_score', { scan_listeners: false });
+    expect((tool.structuredContent as { score: number }).score).toBe(score.score);
   });
 });
