@@ -63,7 +63,7 @@ describe('tlsmcp cert: failure paths', () => {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     const der = Buffer.from(csr.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-    der[der.length - 5] ^= 0x01; // inside the signature value, the DER's last element
+    der.writeUInt8(der.readUInt8(der.length - 5) ^ 0x01, der.length - 5); // inside the signature value, the DER's last element
     const bad = join(sb.dir, 'bad.csr');
     writeFileSync(bad, `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE REQUEST-----\n`);
     const r = await sb.run(['cert', 'issue', '--type', 'client', '--service', 'x', '--csr', bad]);
