@@ -43,7 +43,7 @@ export interface RelayOptions {
   /** When the backend is gone for good: end the session, or answer each request with the reason. */
   whenBackendGone?: 'close' | 'reject';
   /** Turns a backend send failure into the message an agent sees. */
-  describeError?: (err: unknown) => string;
+  describeError?: (err: unknown) => string | Promise<string>;
   now?: () => Date;
 }
 
@@ -129,8 +129,10 @@ export function createRelay(options: RelayOptions): Relay {
     toClient(errorResponse(id, code, message));
   };
 
-  const failAllPending = (reason: string) => {
+  const failAllPending = (reason: string, resending: JSONRPCMessage[] = []) => {
+    const kept = new Set(resending.map((m) => asRequest(m)).filter((r) => r !== undefined).map((r) => keyOf(r.id)));
     for (const entry of [...clientPending.values()]) {
+      if (kept.has(keyOf(entry.request.id))) continue;
       fail(entry.request.id, RPC_ERRORS.backendUnavailable, `${options.label}: ${reason}; request ${entry.request.method} was not answered`);
     }
     serverPending.clear();
@@ -175,7 +177,7 @@ export function createRelay(options: RelayOptions): Relay {
     try {
       await backend.send(message);
     } catch (err) {
-      fail(request.id, RPC_ERRORS.backendUnavailable, describeError(err));
+      fail(request.id, RPC_ERRORS.backendUnavailable, await describeError(err));
     }
   };
 
@@ -223,7 +225,7 @@ export function createRelay(options: RelayOptions): Relay {
       front.onerror = (err) => logger.debug({ err: err.message, target: options.label }, 'agent transport error');
       backend.onmessage = (message) => fromBackend(message);
       backend.onerror = (err) => logger.debug({ err: err.message, target: options.label }, 'backend transport error');
-      (backend as ResilientTransport).ondisrupt = (reason) => failAllPending(reason);
+      (backend as ResilientTransport).ondisrupt = (reason, resending) => failAllPending(reason, resending);
       backend.onclose = () => {
         if (closed) return;
         const reason = (backend as ResilientTransport).failure ?? 'backend closed';

@@ -43,12 +43,23 @@ export interface ResilientTransportOptions {
   isStreamLost?: (err: Error) => boolean;
   /** A failure not worth retrying (e.g. the certificate was refused): give up at once. */
   isFatal?: (err: unknown) => boolean;
+  /** Words for a failure, in give-up reasons. */
+  describeError?: (err: unknown) => string;
+  /**
+   * While reconnecting, hold messages and send them once the link is back (true,
+   * the default: a restarted child is quick), or refuse them at once so the caller
+   * can answer "reconnecting" instead of making the agent wait (false).
+   */
+  queueWhileRestarting?: boolean;
   clock?: () => number;
 }
 
 export interface ResilientTransport extends Transport {
-  /** The link broke; requests in flight will not be answered. */
-  ondisrupt?: ((reason: string) => void) | undefined;
+  /**
+   * The link broke: requests in flight will not be answered, except those in
+   * `resending`, which will be sent again on the new link.
+   */
+  ondisrupt?: ((reason: string, resending: JSONRPCMessage[]) => void) | undefined;
   /** Why it gave up, once it has. */
   readonly failure: string | undefined;
   readonly restarts: number;
@@ -56,9 +67,11 @@ export interface ResilientTransport extends Transport {
 
 type State = 'idle' | 'up' | 'restarting' | 'failed' | 'closed';
 
-const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const plainDescribe = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export function createResilientTransport(options: ResilientTransportOptions): ResilientTransport {
+  const describe = options.describeError ?? plainDescribe;
+  let lastReason = '';
   const policy = { ...DEFAULT_RESTART_POLICY, ...options.restart };
   const clock = options.clock ?? Date.now;
   const log = options.logger;
@@ -111,11 +124,12 @@ export function createResilientTransport(options: ResilientTransportOptions): Re
   const disrupt = (reason: string, cause?: unknown) => {
     if (state !== 'up' && state !== 'idle') return;
     state = 'restarting';
+    lastReason = reason;
     detach(inner);
     inner = undefined;
     const final = cause !== undefined && options.isFatal?.(cause) ? reason : budgetSpent(reason);
     log.warn({ target: options.label, reason }, 'MCP link lost');
-    self.ondisrupt?.(final ?? `${reason}; reconnecting`);
+    self.ondisrupt?.(final ?? `${reason}; reconnecting`, final ? [] : [...queue]);
     if (final) return giveUp(final);
     scheduleRestart(reason);
   };
@@ -147,8 +161,9 @@ export function createResilientTransport(options: ResilientTransportOptions): Re
       if (state !== 'restarting') return;
       detach(inner);
       inner = undefined;
-      if (options.isFatal?.(err)) return giveUp(describe(err));
-      scheduleRestart(describe(err));
+      lastReason = describe(err);
+      if (options.isFatal?.(err)) return giveUp(lastReason);
+      scheduleRestart(lastReason);
     }
   };
 
@@ -189,7 +204,7 @@ export function createResilientTransport(options: ResilientTransportOptions): Re
     };
     t.onerror = (err) => {
       if (t !== inner) return;
-      if (state === 'up' && options.isStreamLost?.(err)) return disrupt(err.message, err);
+      if (state === 'up' && options.isStreamLost?.(err)) return disrupt(describe(err), err);
       self.onerror?.(err);
     };
     t.onclose = () => {
@@ -246,6 +261,7 @@ export function createResilientTransport(options: ResilientTransportOptions): Re
         initializedNotification = message;
       }
       if (state === 'restarting') {
+        if (options.queueWhileRestarting === false) throw new Error(`${options.label} is reconnecting (${lastReason})`);
         queue.push(message);
         return;
       }

@@ -55,8 +55,15 @@ export function testLogger() {
   return level ? createLogger({ level }) : createSilentLogger();
 }
 
-export async function startFrontFixture(pki: TestPki, service: Record<string, unknown>, restart?: Partial<RestartPolicy>): Promise<FrontFixture> {
-  const config = parseConfig({ services: [{ name: 'front-test', listen: '127.0.0.1:0', protocol: 'mcp', ...service }] }, 'test');
+export interface FrontFixtureExtras {
+  restart?: Partial<RestartPolicy>;
+  /** Defaults to 127.0.0.1:0. */
+  listen?: string;
+}
+
+export async function startFrontFixture(pki: TestPki, service: Record<string, unknown>, extras: FrontFixtureExtras = {}): Promise<FrontFixture> {
+  const { restart, listen = '127.0.0.1:0' } = extras;
+  const config = parseConfig({ services: [{ name: 'front-test', listen, protocol: 'mcp', ...service }] }, 'test');
   const svc = config.services[0]!;
   const server = await pki.server();
   const auditLog = createAuditLog(join(pki.dir, 'audit.log'));

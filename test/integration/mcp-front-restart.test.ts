@@ -21,7 +21,7 @@ describe('MCP front supervising a crashing stdio backend', () => {
     fx = await startFrontFixture(
       pki,
       { backend: { command: [process.execPath, '--import', 'tsx', STDIO_BACKEND_PATH], cwd: process.cwd() } },
-      { initialDelayMs: 10, maxDelayMs: 50, maxRestarts: 2, windowMs: 60_000 },
+      { restart: { initialDelayMs: 10, maxDelayMs: 50, maxRestarts: 2, windowMs: 60_000 } },
     );
   });
 
