@@ -44,7 +44,7 @@ describe('tlsmcp-mcp over stdio (SDK StdioClientTransport)', () => {
 
   it('serves every tool and resource, with the proxy supervisor in the same process', async () => {
     const transport = new StdioClientTransport({ command: process.execPath, args: fx.args(), cwd: REPO_ROOT, env: fx.env, stderr: 'pipe' });
-    transport.stderr?.resume(); // logs go there; drain them
+    transport.stderr?.on('data', () => undefined); // logs go there; drain them
     client = new Client({ name: 'stdio-test', version: '0.0.0' });
     await client.connect(transport);
     const call = async (name: string, args: Record<string, unknown> = {}) => (await client!.callTool({ name, arguments: args })) as CallToolResult;
