@@ -114,12 +114,12 @@ describe('agent workflow through MCP', () => {
     await new Promise<void>((resolve) => again.once('close', () => resolve()));
 
     // 4. The audit resource records the connection, the revocation and the agent's tool calls.
-    const audit = await waitFor(
+    const audit = await waitFor<AuditView | undefined>(
       async () => {
         const res = await client.readResource({ uri: 'tlsmcp://audit/api' });
         const view = JSON.parse((res.contents[0] as { text: string }).text) as AuditView;
         const rejected = view.events.some((e) => e.kind === 'connection' && e.result === 'rejected' && e.reason === 'revoked');
-        return rejected && view;
+        return rejected ? view : undefined;
       },
       { what: 'the audit trail to show the refused reconnect' },
     );
