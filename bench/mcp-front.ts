@@ -1,0 +1,140 @@
+/**
+ * What the MCP front adds to a `tools/call`: the same call timed direct to the
+ * backend and through the front (mTLS Streamable HTTP, relay, policy, audit), for
+ * a stdio backend (server-everything's `echo`, spawned by the front or by the
+ * client) and an HTTP backend (an SDK Streamable HTTP server on loopback).
+ * Sequential calls after a warm-up; reports p50/p95/p99 and the added p50/p99.
+ *
+ * `npx tsx bench/mcp-front.ts` runs it alone (BENCH_MCP_CALLS sets the number of
+ * calls, default 300); `runMcpFrontBench()` is for bench/run.ts.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { createCertificateAuthority } from '../src/ca/index.js';
+import { parseConfig } from '../src/config/load.js';
+import { createMtlsFetch } from '../src/connect/mtls-fetch.js';
+import { createSilentLogger } from '../src/logger.js';
+import { createMcpFront, type McpFront } from '../src/mcp-front/index.js';
+import { createAuditLog } from '../src/state/audit-log.js';
+// The recording test backend doubles as the bench's HTTP MCP server.
+import { startTestMcpBackend } from '../test/helpers/mcp-front-backend.js';
+import { percentile } from './children.js';
+
+export interface LatencyStats {
+  p50: number;
+  p95: number;
+  p99: number;
+  mean: number;
+}
+
+export interface McpFrontBenchResult {
+  node: string;
+  cores: number;
+  load_average_at_start: number[];
+  calls: number;
+  /** tools/call round trip in ms. */
+  stdio: { direct: LatencyStats; front: LatencyStats; added_p50: number; added_p99: number };
+  http: { direct: LatencyStats; front: LatencyStats; added_p50: number; added_p99: number };
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+function stats(samples: number[]): LatencyStats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mean = sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length);
+  return { p50: round(percentile(sorted, 50)), p95: round(percentile(sorted, 95)), p99: round(percentile(sorted, 99)), mean: round(mean) };
+}
+
+async function timeCalls(transport: Transport, name: string, args: Record<string, unknown>, calls: number): Promise<LatencyStats> {
+  const client = new Client({ name: 'tlsmcp-bench', version: '1.0.0' });
+  await client.connect(transport);
+  try {
+    for (let i = 0; i < Math.min(50, calls); i += 1) await client.callTool({ name, arguments: args }); // warm-up
+    const samples: number[] = [];
+    for (let i = 0; i < calls; i += 1) {
+      const start = performance.now();
+      await client.callTool({ name, arguments: args });
+      samples.push(performance.now() - start);
+    }
+    return stats(samples);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Runs both comparisons; every server, child and temp file is gone when it resolves. */
+export async function runMcpFrontBench(options: { calls?: number } = {}): Promise<McpFrontBenchResult> {
+  const calls = options.calls ?? 300;
+  const dir = mkdtempSync(join(tmpdir(), 'tlsmcp-bench-mcp-'));
+  const require = createRequire(import.meta.url);
+  const everything = [process.execPath, require.resolve('@modelcontextprotocol/server-everything/dist/index.js'), 'stdio'];
+  const policy = { client: { default_ttl: 86_400_000, min_ttl: 1_000, max_ttl: 30 * 86_400_000 }, server: { ttl: 30 * 86_400_000, max_ttl: 90 * 86_400_000, renew_before: 86_400_000 }, expiring_within: 7 * 86_400_000 };
+  const ca = createCertificateAuthority({ stateDir: join(dir, 'state'), policy });
+  await ca.init({ keyType: 'ecdsa-p256' });
+  const server = await ca.issue({ type: 'server', service: 'bench', cn: 'localhost', dns: ['localhost'], ip: ['127.0.0.1'], keyType: 'ecdsa-p256' });
+  const client = await ca.issue({ type: 'client', service: 'bench', cn: 'bench-agent', keyType: 'ecdsa-p256' });
+  const auditLog = createAuditLog(join(dir, 'audit.log'));
+  const mtls = createMtlsFetch({ certPem: client.certPem, keyPem: client.keyPem, caPem: client.caPem });
+  const backend = await startTestMcpBackend();
+  const fronts: McpFront[] = [];
+  const startFront = async (backendConfig: Record<string, unknown>) => {
+    const config = parseConfig({
+      services: [{ name: 'bench', listen: '127.0.0.1:0', protocol: 'mcp', backend: backendConfig, authorization: [{ identity: { cn: 'bench-agent' }, allow_tools: ['echo'] }] }],
+    });
+    const front = createMcpFront({ service: config.services[0]!, tls: { certPem: server.certPem, keyPem: server.keyPem!, caPems: [client.caPem] }, auditLog, logger: createSilentLogger() });
+    fronts.push(front);
+    const { port } = await front.listen();
+    return new URL(`https://127.0.0.1:${port}/mcp`);
+  };
+  try {
+    const loadAtStart = loadavg().map((l) => +l.toFixed(2));
+    const stdioFront = await startFront({ command: everything });
+    const httpFront = await startFront({ url: backend.url });
+    const [command, ...args] = everything;
+    const stdioDirect = await timeCalls(new StdioClientTransport({ command: command!, args, stderr: 'ignore' }), 'echo', { message: 'bench' }, calls);
+    const stdioVia = await timeCalls(new StreamableHTTPClientTransport(stdioFront, { fetch: mtls.fetch }), 'echo', { message: 'bench' }, calls);
+    const httpDirect = await timeCalls(new StreamableHTTPClientTransport(new URL(backend.url)), 'echo', { text: 'bench' }, calls);
+    const httpVia = await timeCalls(new StreamableHTTPClientTransport(httpFront, { fetch: mtls.fetch }), 'echo', { text: 'bench' }, calls);
+    return {
+      node: process.version,
+      cores: cpus().length,
+      load_average_at_start: loadAtStart,
+      calls,
+      stdio: { direct: stdioDirect, front: stdioVia, added_p50: round(stdioVia.p50 - stdioDirect.p50), added_p99: round(stdioVia.p99 - stdioDirect.p99) },
+      http: { direct: httpDirect, front: httpVia, added_p50: round(httpVia.p50 - httpDirect.p50), added_p99: round(httpVia.p99 - httpDirect.p99) },
+    };
+  } finally {
+    await Promise.allSettled(fronts.map((f) => f.close()));
+    await backend.close();
+    await mtls.destroy();
+    await auditLog.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function formatMcpFrontBench(r: McpFrontBenchResult): string {
+  const row = (label: string, s: LatencyStats) => `${label.padEnd(38)}${`${s.p50}`.padEnd(10)}${`${s.p95}`.padEnd(10)}${`${s.p99}`.padEnd(10)}${s.mean}`;
+  return [
+    `tools/call latency, ms (${r.calls} sequential calls each; node ${r.node}, ${r.cores} cores, load ${r.load_average_at_start.join(' ')})`,
+    `${''.padEnd(38)}${'p50'.padEnd(10)}${'p95'.padEnd(10)}${'p99'.padEnd(10)}mean`,
+    row('stdio server-everything, direct', r.stdio.direct),
+    row('stdio server-everything, via front', r.stdio.front),
+    `  added by the front: p50 ${r.stdio.added_p50}, p99 ${r.stdio.added_p99}`,
+    row('HTTP SDK server, direct', r.http.direct),
+    row('HTTP SDK server, via front', r.http.front),
+    `  added by the front: p50 ${r.http.added_p50}, p99 ${r.http.added_p99}`,
+  ].join('\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = await runMcpFrontBench({ calls: Number(process.env.BENCH_MCP_CALLS ?? 300) });
+  process.stdout.write(`${formatMcpFrontBench(result)}\n${JSON.stringify(result, null, 2)}\n`);
+}
