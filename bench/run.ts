@@ -1,0 +1,177 @@
+/**
+ * `npm run bench`: the proxy against the same backend direct, on loopback
+ * only, bounded in time (each phase a few seconds, a watchdog for the whole),
+ * stopping by itself. Reports new mTLS handshakes/s (full and resumed),
+ * keep-alive requests/s, added latency p50/p99, bulk MB/s, and the proxy
+ * process's memory with 1,000 idle mTLS connections.
+ *
+ * Processes: the backend, the proxy (supervisor + one worker thread) and the
+ * load clients each run in their own process, so the proxy's memory is its own
+ * and the load is spread over both cores.
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCertificateAuthority } from '../src/ca/index.js';
+import { nextMessage, percentile, spawnChild, stopChild } from './children.js';
+import type { LoadJob } from './load-client.js';
+
+const WATCHDOG_MS = 240_000;
+const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 5_000);
+const CLIENT_PROCS = 2;
+const RESPONSE_SIZE = 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\nContent-Type: text/plain\r\n\r\nhello\n'.length;
+
+const watchdog = setTimeout(() => {
+  console.error(`bench: watchdog fired after ${WATCHDOG_MS / 1000}s; stopping`);
+  process.exit(1);
+}, WATCHDOG_MS);
+
+const dir = mkdtempSync(join(tmpdir(), 'tlsmcp-bench-'));
+const stateDir = join(dir, 'state');
+const policy = { client: { default_ttl: 86_400_000, min_ttl: 1_000, max_ttl: 30 * 86_400_000 }, server: { ttl: 30 * 86_400_000, max_ttl: 90 * 86_400_000, renew_before: 86_400_000 }, expiring_within: 7 * 86_400_000 };
+const ca = createCertificateAuthority({ stateDir, policy });
+await ca.init({ keyType: 'ecdsa-p256' });
+const client = await ca.issue({ type: 'client', service: 'bench', cn: 'bench-client', keyType: 'ecdsa-p256' });
+const tls = { ca: client.caPem, cert: client.certPem, key: client.keyPem! };
+
+const backend = spawnChild('./backend.ts');
+const { port: backendPort } = await nextMessage<{ port: number }>(backend, 'ready');
+const serverCert = await ca.issue({ type: 'server', service: 'naive', cn: 'localhost', dns: ['localhost'], ip: ['127.0.0.1'], keyType: 'ecdsa-p256' });
+const naive = spawnChild('./naive-pipe.ts', { backendPort, certPem: serverCert.certPem, keyPem: serverCert.keyPem, caPem: client.caPem }, ['--expose-gc']);
+const proxy = spawnChild('./proxy-process.ts', { stateDir, backendPort, audit: process.env.BENCH_AUDIT !== '0' }, ['--expose-gc']);
+const [{ port: naivePort }, { port: proxyPort }] = await Promise.all([nextMessage<{ port: number }>(naive, 'ready'), nextMessage<{ port: number }>(proxy, 'ready')]);
+
+type Target = 'direct' | 'naive' | 'tlsmcp';
+const targets = {
+  direct: { port: backendPort, tls: undefined, proc: undefined },
+  naive: { port: naivePort, tls, proc: naive },
+  tlsmcp: { port: proxyPort, tls, proc: proxy },
+};
+
+async function load(job: Omit<LoadJob, 'responseSize'>, procs = CLIENT_PROCS): Promise<unknown[]> {
+  const children = Array.from({ length: procs }, () => spawnChild('./load-client.ts'));
+  const results = children.map((c) => nextMessage<{ result: unknown }>(c, 'result', job.durationMs + 60_000));
+  for (const c of children) c.send({ ...job, responseSize: RESPONSE_SIZE });
+  return (await Promise.all(results)).map((r) => r.result);
+}
+
+type HandshakeResult = { done: number; errors: number; resumed: number };
+type KeepaliveResult = { done: number; latencies: number[] };
+const job = (t: Target) => ({ port: targets[t].port, ...(targets[t].tls ? { tls: targets[t].tls } : {}) });
+
+/** CPU time the proxy process used (all threads): a figure that holds on a busy machine. */
+async function cpuMicros(t: Target): Promise<number> {
+  const proc = targets[t].proc;
+  if (!proc) return 0;
+  proc.send({ type: 'cpu' });
+  return (await nextMessage<{ micros: number }>(proc, 'cpu')).micros;
+}
+
+async function handshakesPerSecond(t: Target, resume: boolean) {
+  const cpu0 = await cpuMicros(t);
+  const results = (await load({ mode: 'handshake', ...job(t), concurrency: 8, durationMs: PHASE_MS, resume })) as HandshakeResult[];
+  const cpu = (await cpuMicros(t)) - cpu0;
+  const done = results.reduce((a, r) => a + r.done, 0);
+  return {
+    perSecond: Math.round(done / (PHASE_MS / 1000)),
+    cpuMicrosEach: Math.round(cpu / Math.max(1, done)),
+    errors: results.reduce((a, r) => a + r.errors, 0),
+    resumedShare: done ? +(results.reduce((a, r) => a + r.resumed, 0) / done).toFixed(2) : 0,
+  };
+}
+
+async function requestsPerSecond(t: Target) {
+  const cpu0 = await cpuMicros(t);
+  const results = (await load({ mode: 'keepalive', ...job(t), concurrency: 25, durationMs: PHASE_MS })) as KeepaliveResult[];
+  const cpu = (await cpuMicros(t)) - cpu0;
+  const done = results.reduce((a, r) => a + r.done, 0);
+  return { perSecond: Math.round(done / (PHASE_MS / 1000)), cpuMicrosEach: +(cpu / Math.max(1, done)).toFixed(1) };
+}
+
+async function latency(t: Target) {
+  const [r] = (await load({ mode: 'keepalive', ...job(t), concurrency: 1, durationMs: Math.min(PHASE_MS, 3_000) }, 1)) as KeepaliveResult[];
+  const sorted = r!.latencies.sort((a, b) => a - b);
+  return { p50: +percentile(sorted, 50).toFixed(3), p99: +percentile(sorted, 99).toFixed(3) };
+}
+
+async function bulk(t: Target) {
+  const bytes = 256 * 1024 * 1024;
+  const [r] = (await load({ mode: 'bulk', ...job(t), concurrency: 1, durationMs: 60_000, bytes }, 1)) as { bytes: number; seconds: number }[];
+  return Math.round(r!.bytes / 1024 / 1024 / r!.seconds);
+}
+
+async function memory(t: Target) {
+  const proc = targets[t].proc!;
+  proc.send({ type: 'memory' });
+  return nextMessage<{ rss: number; active: number }>(proc, 'memory');
+}
+
+async function idleMemory(t: Target) {
+  const before = await memory(t);
+  const children = Array.from({ length: 2 }, () => spawnChild('./load-client.ts'));
+  const ready = children.map((c) => nextMessage<{ open: number; errors: number }>(c, 'idle_ready', 120_000));
+  for (const c of children) c.send({ mode: 'idle', ...job(t), concurrency: 1, durationMs: 0, count: 500, responseSize: RESPONSE_SIZE });
+  const opened = await Promise.all(ready);
+  // tlsmcp's stats reach the supervisor about once a second: wait until all 1,000 show.
+  const deadline = Date.now() + 10_000;
+  let after = await memory(t);
+  while (after.active < 1000 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    after = await memory(t);
+  }
+  const results = children.map((c) => nextMessage(c, 'result', 30_000));
+  for (const c of children) c.send({ type: 'release' });
+  await Promise.all(results);
+  const open = opened.reduce((a, o) => a + o.open, 0);
+  return { open, errors: opened.reduce((a, o) => a + o.errors, 0), rss_before_mb: +mb(before.rss), rss_after_mb: +mb(after.rss), per_connection_kb: Math.round((after.rss - before.rss) / 1024 / Math.max(1, open)) };
+}
+
+function mb(n: number) {
+  return (n / 1024 / 1024).toFixed(1);
+}
+
+try {
+  console.error(`bench: ${cpus().length} cores, node ${process.version}, ${PHASE_MS / 1000}s phases, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.error(`bench: tlsmcp on 127.0.0.1:${proxyPort}, naive pipe on 127.0.0.1:${naivePort}, backend on 127.0.0.1:${backendPort}`);
+  for (const t of ['naive', 'tlsmcp'] as const) await load({ mode: 'handshake', ...job(t), concurrency: 4, durationMs: 1_000 }); // warm-up
+  const results = {
+    node: process.version,
+    cores: cpus().length,
+    load_average_at_start: loadavg().map((l) => +l.toFixed(2)),
+    phase_seconds: PHASE_MS / 1000,
+    handshakes_per_s: {
+      naive: await handshakesPerSecond('naive', false),
+      tlsmcp: await handshakesPerSecond('tlsmcp', false),
+      naive_resumed: await handshakesPerSecond('naive', true),
+      tlsmcp_resumed: await handshakesPerSecond('tlsmcp', true),
+    },
+    keepalive_rps: { direct: await requestsPerSecond('direct'), naive: await requestsPerSecond('naive'), tlsmcp: await requestsPerSecond('tlsmcp') },
+    latency_ms: { direct: await latency('direct'), naive: await latency('naive'), tlsmcp: await latency('tlsmcp') },
+    bulk_mb_per_s: { direct: await bulk('direct'), naive: await bulk('naive'), tlsmcp: await bulk('tlsmcp') },
+    idle_1000: { naive: await idleMemory('naive'), tlsmcp: await idleMemory('tlsmcp') },
+  };
+  const added = (t: 'naive' | 'tlsmcp') => `${(results.latency_ms[t].p50 - results.latency_ms.direct.p50).toFixed(3)}/${(results.latency_ms[t].p99 - results.latency_ms.direct.p99).toFixed(3)}`;
+  const h = results.handshakes_per_s;
+  console.log(`                          direct      naive pipe  tlsmcp`);
+  console.log(`new mTLS handshakes/s     -           ${String(h.naive.perSecond).padEnd(12)}${h.tlsmcp.perSecond}   (errors ${h.naive.errors}/${h.tlsmcp.errors})`);
+  console.log(`  proxy CPU µs each       -           ${String(h.naive.cpuMicrosEach).padEnd(12)}${h.tlsmcp.cpuMicrosEach}`);
+  console.log(`  with session tickets    -           ${String(h.naive_resumed.perSecond).padEnd(12)}${h.tlsmcp_resumed.perSecond}   (resumed ${h.naive_resumed.resumedShare * 100}%/${h.tlsmcp_resumed.resumedShare * 100}%)`);
+  console.log(`  proxy CPU µs each       -           ${String(h.naive_resumed.cpuMicrosEach).padEnd(12)}${h.tlsmcp_resumed.cpuMicrosEach}`);
+  const k = results.keepalive_rps;
+  console.log(`keep-alive requests/s     ${String(k.direct.perSecond).padEnd(12)}${String(k.naive.perSecond).padEnd(12)}${k.tlsmcp.perSecond}`);
+  console.log(`  proxy CPU µs each       -           ${String(k.naive.cpuMicrosEach).padEnd(12)}${k.tlsmcp.cpuMicrosEach}`);
+  const l = results.latency_ms;
+  console.log(`latency p50/p99 ms        ${`${l.direct.p50}/${l.direct.p99}`.padEnd(12)}${`${l.naive.p50}/${l.naive.p99}`.padEnd(12)}${l.tlsmcp.p50}/${l.tlsmcp.p99}`);
+  console.log(`  added vs direct         -           ${added('naive').padEnd(12)}${added('tlsmcp')}`);
+  const b = results.bulk_mb_per_s;
+  console.log(`bulk MB/s                 ${String(b.direct).padEnd(12)}${String(b.naive).padEnd(12)}${b.tlsmcp}`);
+  const i = results.idle_1000;
+  console.log(`1,000 idle mTLS conns     -           ${`${i.naive.rss_after_mb} MB`.padEnd(12)}${i.tlsmcp.rss_after_mb} MB RSS (${i.naive.per_connection_kb}/${i.tlsmcp.per_connection_kb} KB per connection; ${i.tlsmcp.open} open, ${i.tlsmcp.errors} errors)`);
+  const out = join(import.meta.dirname, 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+} finally {
+  await Promise.all([stopChild(proxy), stopChild(naive), stopChild(backend)]);
+  rmSync(dir, { recursive: true, force: true });
+  clearTimeout(watchdog);
+}
