@@ -20,7 +20,6 @@ import { certStatus, resolveTtl } from './policy.js';
 import { caExists, createRootCa, loadCa, readCaCertPem } from './root.js';
 import { normalizeSerial, randomSerial } from './serial.js';
 import { buildCrl } from './crl.js';
-import { writePkcs12 } from './pkcs12.js';
 import { x509 } from './x509.js';
 import { keyTypeSchema } from './types.js';
 import type {
@@ -159,6 +158,8 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
       }
       if (request.p12 && generated) {
         files.p12 = join(request.outDir ?? dir, 'bundle.p12');
+        // Loaded on demand: PKI.js is only needed for --p12 and costs every other command start-up time.
+        const { writePkcs12 } = await import('./pkcs12.js');
         await writePkcs12(files.p12, { certPem, keyPem: generated.keyPem, caPem: ca.certPem, password: request.p12Password ?? '' });
       }
       const record: CertRecord = {
