@@ -64,20 +64,22 @@ export function registerCertRevokeTool(server: McpServer, deps: McpServerDeps): 
       const before = await deps.ca.get(ref);
       ctx.audit.service = before.service;
       ctx.audit.cert_serial = before.serial;
-      const after = await deps.ca.revoke(ref, args.reason);
-      const alreadyRevoked = before.status === 'revoked';
-
+      // The running proxy and MCP sessions first, then the CA: both also watch revocations.json and
+      // would otherwise cut the connections themselves, leaving this call unable to say how many.
+      // Failing closed: if the CA write then failed, this process would refuse the serial anyway.
       let connectionsClosed = 0;
       let proxyError: string | null = null;
       if (deps.supervisor) {
         try {
-          const results = await deps.supervisor.revoke([after.serial]);
+          const results = await deps.supervisor.revoke([before.serial]);
           connectionsClosed = results.reduce((n, r) => n + r.connections_closed, 0);
         } catch (err) {
           proxyError = toTlsmcpError(err).message;
         }
       }
-      const sessionsClosed = deps.sessions ? await deps.sessions.cutSerials([after.serial]) : 0;
+      const sessionsClosed = deps.sessions ? await deps.sessions.cutSerials([before.serial]) : 0;
+      const after = await deps.ca.revoke(before.id, args.reason);
+      const alreadyRevoked = before.status === 'revoked';
       const reason = after.revoked?.reason ?? args.reason;
       const revokedAt = after.revoked?.at ?? deps.clock().toISOString();
       ctx.audit.detail = { id: after.id, cn: after.cn, reason, connections_closed: connectionsClosed, mcp_sessions_closed: sessionsClosed };

@@ -11,7 +11,7 @@ import type { Supervisor } from '../supervisor/types.js';
 
 /** The remote listener's hook for cutting live MCP sessions of revoked callers. */
 export interface SessionCutter {
-  /** Closes every remote MCP session (and its TLS sockets) presenting one of these serials; resolves with how many sessions. */
+  /** Refuses these serials from now on and closes every remote MCP session (and TLS socket) presenting one; resolves with how many sessions. */
   cutSerials(serials: string[]): Promise<number>;
 }
 

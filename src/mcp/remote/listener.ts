@@ -53,9 +53,9 @@ export async function startRemoteListener(options: RemoteListenerOptions): Promi
   const sessionDeps: McpServerDeps = {
     ...deps,
     sessions: {
-      // The revoke tool in this process: learn the new list now rather than at the next poll, then cut.
-      async cutSerials(serials) {
-        await watch.refresh();
+      // The revoke tool in this process: refuse the serials now rather than at the next poll, then cut.
+      cutSerials(serials) {
+        watch.add(serials);
         return registry.cutSerials(serials);
       },
     },

@@ -2,13 +2,15 @@
  * Follows the CA's revocation list the way the proxy does: polls it every
  * `revocation_refresh`, so a certificate revoked by another process (`tlsmcp
  * cert revoke`) is refused and its sessions cut here too. The revoke tool in
- * this process does not wait for the poll: it cuts sessions directly.
+ * this process does not wait for the poll: it adds the serial and cuts directly.
  */
 import type { CertificateAuthority } from '../../ca/types.js';
 import type { Logger } from '../../logger.js';
 
 export interface RevocationWatch {
   isRevoked(serial: string): boolean;
+  /** Refuses these serials from now on, ahead of the revocation list (the revoke tool in this process). */
+  add(serials: string[]): void;
   /** Reads the list now; resolves with the serials that were new. */
   refresh(): Promise<string[]>;
   stop(): void;
@@ -51,6 +53,9 @@ export async function startRevocationWatch(options: {
 
   return {
     isRevoked: (serial) => revoked.has(serial),
+    add(serials) {
+      for (const serial of serials) revoked.add(serial);
+    },
     refresh,
     stop() {
       stopped = true;
