@@ -26,7 +26,10 @@ export function serviceStatus(name: string, overrides: Partial<ServiceStatus> = 
   };
 }
 
-export function createFakeSupervisor(services: ServiceStatus[], options: { connectionsPerRevoke?: number } = {}): FakeSupervisor {
+export function createFakeSupervisor(
+  services: ServiceStatus[],
+  options: { connectionsPerRevoke?: number; onRevoke?: (serials: string[]) => Promise<void> } = {},
+): FakeSupervisor {
   const fake: FakeSupervisor = {
     revoked: [],
     reloads: [],
@@ -40,6 +43,7 @@ export function createFakeSupervisor(services: ServiceStatus[], options: { conne
     },
     async revoke(serials) {
       fake.revoked.push(serials);
+      await options.onRevoke?.(serials);
       return services.map((): RevokeResult => ({ serial: serials[0] ?? '', connections_closed: options.connectionsPerRevoke ?? 0 }));
     },
     async close() {},

@@ -27,6 +27,22 @@ describe('tlsmcp_cert_revoke', () => {
     expect((await h.deps.ca.get(issued.record.id)).status).toBe('revoked');
   });
 
+  it('tells the supervisor before the CA writes revocations.json, whose watcher would otherwise take the count', async () => {
+    let statusWhenTold: string | undefined;
+    const supervisor = createFakeSupervisor([serviceStatus('api')], {
+      connectionsPerRevoke: 1,
+      onRevoke: async ([serial]) => {
+        statusWhenTold = (await h.deps.ca.get(serial!)).status;
+      },
+    });
+    h = await createMcpHarness({ supervisor });
+    const issued = await h.pki.ca.issue({ type: 'client', service: 'api', cn: 'agent-1' });
+    const result = await h.call('tlsmcp_cert_revoke', { id: issued.record.id });
+    expect(statusWhenTold).toBe('valid');
+    expect(result.structuredContent).toMatchObject({ connections_closed: 1 });
+    expect((await h.deps.ca.get(issued.record.id)).status).toBe('revoked');
+  });
+
   it('revokes by serial (with colons) without a supervisor and says so', async () => {
     h = await createMcpHarness();
     const issued = await h.pki.ca.issue({ type: 'client', service: 'api', cn: 'agent-1' });
