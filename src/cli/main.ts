@@ -8,7 +8,7 @@ import { createCliContext } from './context.js';
 import { registerCommands } from './commands/index.js';
 import { VERSION } from '../version.js';
 
-export function createProgram(io: CliIo) {
+export async function createProgram(io: CliIo, argv: string[] = []) {
   const ctx = createCliContext(io);
   const program = new Command('tlsmcp')
     .description('mTLS in front of services and MCP servers, run by agents through MCP tools')
@@ -22,7 +22,7 @@ export function createProgram(io: CliIo) {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     });
-  registerCommands(program, ctx);
+  await registerCommands(program, ctx, argv);
   // Subcommands inherit the error handling and output of the program.
   const inherit = (cmd: Command) => {
     for (const sub of cmd.commands) {
@@ -36,7 +36,7 @@ export function createProgram(io: CliIo) {
 
 /** Runs the CLI and resolves to its exit code. */
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
-  const { program, ctx } = createProgram(io);
+  const { program, ctx } = await createProgram(io, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

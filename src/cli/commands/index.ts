@@ -1,26 +1,46 @@
-/** Wires one file per subcommand into the program. */
+/**
+ * Wires one file per subcommand into the program. Each command module is loaded
+ * only when its command runs (or for the top-level help): a CLI call should not
+ * pay for loading the MCP SDK, the proxy and the scanner to list certificates.
+ */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { registerInitCommand } from './init.js';
-import { registerCertCommand } from './cert.js';
-import { registerCaCommand } from './ca.js';
-import { registerRunCommand } from './run.js';
-import { registerStatusCommand } from './status.js';
-import { registerReloadCommand } from './reload.js';
-import { registerScanCommand } from './scan.js';
-import { registerScoreCommand } from './score.js';
-import { registerMcpCommand } from './mcp.js';
-import { registerConnectCommand } from './connect.js';
 
-export function registerCommands(program: Command, ctx: CliContext): void {
-  registerRunCommand(program, ctx);
-  registerInitCommand(program, ctx);
-  registerCertCommand(program, ctx);
-  registerCaCommand(program, ctx);
-  registerStatusCommand(program, ctx);
-  registerScoreCommand(program, ctx);
-  registerScanCommand(program, ctx);
-  registerReloadCommand(program, ctx);
-  registerMcpCommand(program, ctx);
-  registerConnectCommand(program, ctx);
+type Register = (program: Command, ctx: CliContext) => void;
+
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  run: async () => (await import('./run.js')).registerRunCommand,
+  init: async () => (await import('./init.js')).registerInitCommand,
+  cert: async () => (await import('./cert.js')).registerCertCommand,
+  ca: async () => (await import('./ca.js')).registerCaCommand,
+  status: async () => (await import('./status.js')).registerStatusCommand,
+  score: async () => (await import('./score.js')).registerScoreCommand,
+  scan: async () => (await import('./scan.js')).registerScanCommand,
+  reload: async () => (await import('./reload.js')).registerReloadCommand,
+  mcp: async () => (await import('./mcp.js')).registerMcpCommand,
+  connect: async () => (await import('./connect.js')).registerConnectCommand,
+};
+
+/** Global options that take a value, so their value is not mistaken for the command. */
+const GLOBAL_WITH_VALUE = new Set(['--state', '--config', '--log-level']);
+
+/** The subcommand named in argv, if any. */
+export function commandName(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (GLOBAL_WITH_VALUE.has(arg)) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('-')) continue;
+    return arg;
+  }
+  return undefined;
+}
+
+export async function registerCommands(program: Command, ctx: CliContext, argv: string[]): Promise<void> {
+  const name = commandName(argv);
+  const wanted = name && name in COMMANDS ? [name] : Object.keys(COMMANDS);
+  const registers = await Promise.all(wanted.map((n) => COMMANDS[n]!()));
+  for (const register of registers) register(program, ctx);
 }
