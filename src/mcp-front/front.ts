@@ -25,6 +25,9 @@ import { handleSseMessage, handleSseStream, handleStreamableHttp, type RouteCont
 import { createSessionRegistry, type FrontSession } from './sessions.js';
 import { secureContextOptions, serverTlsOptions, type McpFrontTls } from './tls-options.js';
 
+/** Each session holds a backend (a child process for stdio servers): cap what one certificate can hold open. */
+export const MAX_SESSIONS_PER_AGENT = 32;
+
 export interface McpFrontOptions {
   service: ServiceConfig;
   tls: McpFrontTls;
@@ -94,6 +97,7 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
       audit: { context: { service: service.name, session: id, transport: kind, identity, auditArguments: service.audit.arguments }, append: (e) => auditLog.append(e) },
       logger,
       label: `service ${service.name}`,
+      serverStream: kind === 'streamable-http' ? 'on-demand' : 'always',
     });
     const session: FrontSession = { id, kind, identity, transport, relay, lastActive: Date.now() };
     relay.onclose = () => {
@@ -116,6 +120,12 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
     sessions,
     logger,
     openSession,
+    refuseNewSession(identity) {
+      const open = sessions.all().filter((s) => s.identity.fingerprint256 === identity.fingerprint256).length;
+      return open >= MAX_SESSIONS_PER_AGENT
+        ? `Too many open MCP sessions for this certificate (${open}, at most ${MAX_SESSIONS_PER_AGENT}); close some (DELETE /mcp or end the SSE stream) first`
+        : undefined;
+    },
     track(session, res) {
       session.lastActive = Date.now();
       busy.set(session.id, (busy.get(session.id) ?? 0) + 1);

@@ -45,6 +45,14 @@ export interface RelayOptions {
   /** Turns a backend send failure into the message an agent sees. */
   describeError?: (err: unknown) => string | Promise<string>;
   now?: () => Date;
+  /**
+   * Whether the agent side always has a stream for server-initiated messages
+   * ('always': stdio, legacy SSE) or only while the agent holds one open
+   * ('on-demand': Streamable HTTP's GET stream, see streamOpened/streamClosed).
+   * On demand, a message tied to no open request waits for the next stream
+   * rather than being dropped.
+   */
+  serverStream?: 'always' | 'on-demand';
 }
 
 export interface Relay {
@@ -53,8 +61,16 @@ export interface Relay {
   readonly closed: boolean;
   /** Requests sent on and not yet answered. */
   readonly inFlight: number;
+  /** Server-initiated messages waiting for the agent to open a stream. */
+  readonly held: number;
   onclose?: (() => void) | undefined;
+  /** The agent opened its stream for server-initiated messages (Streamable HTTP GET). */
+  streamOpened(): void;
+  streamClosed(): void;
 }
+
+/** Server-initiated messages kept for an agent with no open stream, at most. */
+const MAX_HELD = 1_000;
 
 interface Pending {
   request: RequestView;
@@ -101,6 +117,24 @@ export function createRelay(options: RelayOptions): Relay {
   const progress = new Map<string | number, RequestId>();
   let closed = false;
   let backendGone: string | undefined;
+  let streamOpen = options.serverStream !== 'on-demand';
+  let held: JSONRPCMessage[] = [];
+
+  /** Sends server-initiated messages kept while no stream was open, on `related`'s stream or the standalone one. */
+  const flushHeld = (related?: RequestId) => {
+    if (held.length === 0) return;
+    const messages = held;
+    held = [];
+    for (const message of messages) toClient(message, related !== undefined ? { relatedRequestId: related } : undefined);
+  };
+
+  /** A server-initiated message: on the stream of a related open request, else the standalone stream, else held. */
+  const toClientUnprompted = (message: JSONRPCMessage, related: RequestId | undefined) => {
+    if (related !== undefined) return toClient(message, { relatedRequestId: related });
+    if (streamOpen) return toClient(message);
+    if (held.length >= MAX_HELD) held.shift();
+    held.push(message);
+  };
 
   const audit = (request: RequestView, direction: 'client_to_server' | 'server_to_client', outcome: Outcome, started: number, reason?: string) => {
     if (!options.audit) return;
@@ -173,6 +207,7 @@ export function createRelay(options: RelayOptions): Relay {
     const progressToken = progressTokenOf(request.params);
     clientPending.set(keyOf(request.id), { request, started, progressToken });
     if (progressToken !== undefined) progress.set(progressToken, request.id);
+    flushHeld(request.id);
     if (backendGone) return fail(request.id, RPC_ERRORS.backendUnavailable, `${options.label} is unavailable: ${backendGone}`);
     try {
       await backend.send(message);
@@ -198,8 +233,7 @@ export function createRelay(options: RelayOptions): Relay {
     const request = asRequest(message);
     if (request) {
       serverPending.set(keyOf(request.id), { request, started: performance.now(), progressToken: undefined });
-      const related = relatedRequest();
-      toClient(message, related !== undefined ? { relatedRequestId: related } : undefined);
+      toClientUnprompted(message, relatedRequest());
       return;
     }
     const note = asNotification(message);
@@ -208,8 +242,7 @@ export function createRelay(options: RelayOptions): Relay {
       const token = note.params?.progressToken;
       related = typeof token === 'string' || typeof token === 'number' ? progress.get(token) : undefined;
     }
-    related ??= relatedRequest();
-    toClient(message, related !== undefined ? { relatedRequestId: related } : undefined);
+    toClientUnprompted(message, related ?? relatedRequest());
   };
 
   const relay: Relay = {
@@ -218,6 +251,16 @@ export function createRelay(options: RelayOptions): Relay {
     },
     get inFlight() {
       return clientPending.size;
+    },
+    get held() {
+      return held.length;
+    },
+    streamOpened() {
+      streamOpen = true;
+      flushHeld();
+    },
+    streamClosed() {
+      if (options.serverStream === 'on-demand') streamOpen = false;
     },
     async start() {
       front.onmessage = (message) => void fromClient(message);
@@ -246,6 +289,7 @@ export function createRelay(options: RelayOptions): Relay {
       clientPending.clear();
       serverPending.clear();
       progress.clear();
+      held = [];
       await Promise.allSettled([front.close(), backend.close()]);
       relay.onclose?.();
     },

@@ -21,6 +21,8 @@ export interface RouteContext {
   logger: Logger;
   /** Starts a backend and a relay for `transport`, registers the session; throws if the backend cannot start. */
   openSession(kind: FrontSession['kind'], id: string, transport: Transport, identity: PeerIdentity): Promise<FrontSession>;
+  /** Why this agent may not open another session now (too many open), if so. */
+  refuseNewSession(identity: PeerIdentity): string | undefined;
   /** Marks a session busy while a request (or stream) on it is open. */
   track(session: FrontSession, res: ServerResponse): void;
 }
@@ -44,6 +46,24 @@ function ownedSession(ctx: RouteContext, res: ServerResponse, id: string, kind: 
   return session;
 }
 
+/**
+ * Tells the relay when the agent's GET stream (for server-initiated messages) is
+ * really open: the SDK transport registers it just before the SSE headers go out,
+ * and keeps no public flag for it.
+ */
+function watchServerStream(session: FrontSession, res: ServerResponse): void {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  (res as { writeHead: unknown }).writeHead = (...args: unknown[]) => {
+    const result = writeHead(...args);
+    const type = String(res.getHeader('content-type') ?? JSON.stringify(args.slice(1)));
+    if (res.statusCode === 200 && type.includes('text/event-stream')) {
+      setImmediate(() => session.relay.streamOpened());
+      res.once('close', () => session.relay.streamClosed());
+    }
+    return result;
+  };
+}
+
 export async function handleStreamableHttp(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, identity: PeerIdentity): Promise<void> {
   const header = req.headers['mcp-session-id'];
   const sessionId = Array.isArray(header) ? header[0] : header;
@@ -51,6 +71,7 @@ export async function handleStreamableHttp(ctx: RouteContext, req: IncomingMessa
     const session = ownedSession(ctx, res, sessionId, 'streamable-http', identity);
     if (!session) return;
     ctx.track(session, res);
+    if (req.method === 'GET') watchServerStream(session, res);
     await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res);
     return;
   }
@@ -67,6 +88,8 @@ export async function handleStreamableHttp(ctx: RouteContext, req: IncomingMessa
     replyError(res, 400, 'Bad Request: no valid session ID provided; the first request must be initialize');
     return;
   }
+  const tooMany = ctx.refuseNewSession(identity);
+  if (tooMany) return replyError(res, 429, tooMany, { code: -32000 });
   const id = randomUUID();
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
   let session: FrontSession;
@@ -88,6 +111,8 @@ export async function handleSseStream(ctx: RouteContext, req: IncomingMessage, r
     });
     return;
   }
+  const tooMany = ctx.refuseNewSession(identity);
+  if (tooMany) return replyError(res, 429, tooMany, { code: -32000 });
   const transport = new SSEServerTransport('/messages', res);
   let session: FrontSession;
   try {

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateMessageRequestSchema, ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { IssueResult } from '../../src/ca/index.js';
+import { createMtlsFetch } from '../../src/connect/mtls-fetch.js';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
 import { everythingCommand, startFrontFixture, type FrontFixture } from '../helpers/mcp-front-fixture.js';
 import { until, within } from '../helpers/mcp-front-wait.js';
@@ -102,6 +103,23 @@ describe('MCP front over server-everything (stdio backend)', () => {
     });
     expect(progress).toEqual([1, 2]);
     await listChangedSeen;
+  });
+
+  it('binds a session to the certificate that opened it', async () => {
+    const { transport } = await fx.connect(alice, 'streamable-http');
+    const sessionId = transport.sessionId!;
+    const mtls = createMtlsFetch({ certPem: reader.certPem, keyPem: reader.keyPem, caPem: pki.caPem });
+    try {
+      const response = await mtls.fetch(new URL('/mcp', fx.origin), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      expect(response.status).toBe(403);
+      expect(await response.text()).toContain('belongs to another client certificate');
+    } finally {
+      await mtls.destroy();
+    }
   });
 
   it('audits each request with the agent, the tool and the outcome', async () => {

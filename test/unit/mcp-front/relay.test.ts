@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ToolListChangedNotificationSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { authorizationRule } from '../../../src/config/primitives.js';
 import { createSilentLogger } from '../../../src/logger.js';
@@ -28,11 +28,12 @@ interface Harness {
   sentByClient: JSONRPCMessage[];
   calls: string[];
   backendSide: InMemoryTransport;
+  server: McpServer;
 }
 
 const open: Harness[] = [];
 
-async function harness(rules: unknown[], auditArguments = false): Promise<Harness> {
+async function harness(rules: unknown[], auditArguments = false, serverStream: 'always' | 'on-demand' = 'always'): Promise<Harness> {
   const calls: string[] = [];
   const server = new McpServer({ name: 'unit-backend', version: '1.0.0' });
   server.registerTool('echo', { inputSchema: { text: z.string() } }, async ({ text }) => (calls.push('echo'), { content: [{ type: 'text', text }] }));
@@ -56,11 +57,12 @@ async function harness(rules: unknown[], auditArguments = false): Promise<Harnes
     audit: { context: { service: 'unit', session: 's1', transport: 'stdio', identity: agent, auditArguments }, append: (e) => audit.push(e) },
     logger: createSilentLogger(),
     label: 'unit',
+    serverStream,
   });
   await relay.start();
   const client = new Client({ name: 'unit-client', version: '1.0.0' });
   await client.connect(clientSide);
-  const h = { client, relay, audit, seenByBackend, sentByClient, calls, backendSide: serverSide };
+  const h = { client, relay, audit, seenByBackend, sentByClient, calls, backendSide: serverSide, server };
   open.push(h);
   return h;
 }
@@ -111,5 +113,19 @@ describe('createRelay', () => {
     await h.backendSide.close();
     await expect(pending).rejects.toThrow(/backend closed; request tools\/call was not answered/);
     expect(closed).toBe(true);
+  });
+
+  it('holds server-initiated messages while a Streamable HTTP agent has no stream open, then delivers them', async () => {
+    const h = await harness([], false, 'on-demand');
+    const seen: string[] = [];
+    h.client.setNotificationHandler(ToolListChangedNotificationSchema, () => void seen.push('list_changed'));
+    h.server.sendToolListChanged();
+    await until(() => h.relay.held === 1, 5_000, 'notification held');
+    expect(seen).toEqual([]);
+    await h.client.listTools(); // a request opens a stream: what was held rides on it
+    await until(() => seen.length === 1, 5_000, 'held notification delivered');
+    h.server.sendToolListChanged();
+    h.relay.streamOpened();
+    await until(() => seen.length === 2, 5_000, 'notification on the open stream');
   });
 });
