@@ -194,6 +194,28 @@ describe('remote MCP listener TLS', () => {
     }
   });
 
+  it('without self_secure (loopback only): anonymous callers are read-only and foreign Host names are refused', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tlsmcp-mcp-tls-'));
+    const config = parseConfig({ ...CONFIG, mcp: { ...CONFIG.mcp, self_secure: false } });
+    serve = await startMcpServe({ config, stateDir: join(dir, 'state'), logger: createSilentLogger(), transport: 'http' });
+    const ca = createCertificateAuthority({ stateDir: join(dir, 'state'), policy: ttlPolicyFromConfig(config) });
+    const anonymous = await connectRemoteClient(serve.remote!.url, 'streamable-http', { ca: ca.caCertPem() });
+    try {
+      expect((await anonymous.client.callTool({ name: 'tlsmcp_cert_list', arguments: {} })).isError).toBeFalsy();
+      const refused = (await anonymous.client.callTool({ name: 'tlsmcp_cert_issue', arguments: { service: 'api' } })) as CallToolResult;
+      expect(text(refused)).toMatch(/an anonymous caller \(no client certificate\) lacks permission to call tlsmcp_cert_issue/);
+    } finally {
+      await anonymous.close();
+    }
+    // fetch will not send a forged Host header: speak HTTP/1.1 over TLS directly, as a rebound browser would.
+    const socket = tlsConnect({ host: '127.0.0.1', port: serve.remote!.address.port, ca: ca.caCertPem(), servername: 'localhost' });
+    let reply = '';
+    socket.setEncoding('utf8').on('data', (d: string) => (reply += d));
+    socket.on('secureConnect', () => socket.write('GET /mcp HTTP/1.1\r\nhost: evil.example\r\naccept: text/event-stream\r\nconnection: close\r\n\r\n'));
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect(reply).toMatch(/^HTTP\/1\.1 403/);
+  });
+
   it('binds a session to the certificate that opened it', async () => {
     dir = mkdtempSync(join(tmpdir(), 'tlsmcp-mcp-tls-'));
     const config = parseConfig(CONFIG);

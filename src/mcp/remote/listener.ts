@@ -66,6 +66,7 @@ export async function startRemoteListener(options: RemoteListenerOptions): Promi
     requireCertificate: selfSecure,
     rules: () => deps.config.mcp.authorization,
     isRevoked: (serial) => watch.isRevoked(serial),
+    allowedHostnames: selfSecure ? undefined : ['localhost', '127.0.0.1', '[::1]', options.address.host.toLowerCase()],
     logger,
   });
 

@@ -28,16 +28,29 @@ export interface RemoteRoutesOptions {
   requireCertificate: boolean;
   rules: () => AuthorizationRule[];
   isRevoked: (serial: string) => boolean;
+  /**
+   * Without client certificates (self_secure off, loopback only) a browser page could reach the
+   * listener through DNS rebinding: then only these Host names are served.
+   */
+  allowedHostnames?: string[] | undefined;
   logger: Logger;
 }
 
 type Env = { Bindings: HttpBindings };
 type Caller = { identity: CallerIdentity; authInfo: AuthInfo };
 
-const jsonRpcError = (c: Context<Env>, status: 400 | 401 | 403 | 404, message: string) =>
+const jsonRpcError = (c: Context<Env>, status: 400 | 401 | 403 | 404 | 500, message: string) =>
   c.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, status);
 
+function hostnameOf(host: string | undefined): string {
+  if (!host) return '';
+  return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
+}
+
 function callerOf(c: Context<Env>, options: RemoteRoutesOptions): Caller | Response {
+  if (options.allowedHostnames && !options.allowedHostnames.includes(hostnameOf(c.req.header('host')).toLowerCase())) {
+    return jsonRpcError(c, 403, `Host "${c.req.header('host') ?? ''}" is not served here`);
+  }
   const socket = c.env.incoming.socket as TLSSocket;
   const identity = typeof socket.getPeerCertificate === 'function' ? identityFromPeerCertificate(socket.getPeerCertificate()) : undefined;
   if (!identity) {
@@ -146,7 +159,7 @@ export function createRemoteRoutes(options: RemoteRoutesOptions): Hono<Env> {
   app.notFound((c) => c.json({ error: 'not found: MCP is served at /mcp (Streamable HTTP) and /sse + /messages (SSE)' }, 404));
   app.onError((err, c) => {
     logger.error({ event: 'mcp_http_error', err }, 'MCP HTTP request failed');
-    return jsonRpcError(c, 400, 'request failed');
+    return jsonRpcError(c, 500, 'request failed');
   });
   return app;
 }
