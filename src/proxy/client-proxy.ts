@@ -102,7 +102,8 @@ export function createClientProxy(options: ProxyServiceOptions): ProxyService {
     async listen() {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen({ host: spec.listen.host, port: spec.listen.port }, () => {
+        // reusePort is ignored before Node 22.12; the supervisor only asks for it where it works.
+        server.listen({ host: spec.listen.host, port: spec.listen.port, ...(spec.reuse_port ? { reusePort: true } : {}) }, () => {
           server.off('error', reject);
           resolve();
         });

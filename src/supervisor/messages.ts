@@ -37,6 +37,8 @@ export const workerSpecSchema = z.object({
   }),
   audit: z.boolean(),
   log_level: z.string(),
+  /** Bind with SO_REUSEPORT so several workers share the port (Node >= 22.12). */
+  reuse_port: z.boolean().optional(),
 });
 export type WorkerSpec = z.infer<typeof workerSpecSchema>;
 

@@ -18,6 +18,7 @@ import { resolveMaterial, type ResolvedMaterial } from './tls-material.js';
 import type { ReloadResult, RevokeResult, ServiceStatus, Supervisor } from './types.js';
 import { createWorkerHandle, type WorkerHandle } from './worker-handle.js';
 import { resolveWorkerEntry, type WorkerEntry } from './worker-entry.js';
+import { createWorkerGroup, workersPerListener } from './worker-group.js';
 import { restartNeededFor, workerSpecOf } from './worker-spec.js';
 
 /** What the supervisor reports to metrics; the admin endpoint implements it with prom-client. */
@@ -40,6 +41,8 @@ export interface SupervisorOptions {
   testHooks?: boolean;
   /** Picks the worker script by protocol; tests and the MCP server may override. */
   workerEntry?: (protocol: string) => WorkerEntry | undefined;
+  /** Workers per listener; default one per core where the runtime can share a port (reusePort), else one. */
+  workersPerListener?: number;
   /** First restart delay after a crash (doubles, capped at 5 s). */
   restartBackoffMs?: number;
 }
@@ -110,7 +113,7 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
     m.resolved = resolved;
     m.svc = svc;
     options.metrics?.certificate(svc.name, resolved.notAfter);
-    const result = m.handle ? await m.handle.reload(workerSpecOf(svc, config), resolved.material) : { applied: [] };
+    const result = m.handle ? await m.handle.reload({ ...workerSpecOf(svc, config), reuse_port: m.handle.spec.reuse_port }, resolved.material) : { applied: [] };
     watchCertFiles(m);
     scheduleRenewal(m);
     return result;
@@ -127,19 +130,22 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
     }
     m.resolved = await resolveMaterial(svc, ca, clock());
     options.metrics?.certificate(svc.name, m.resolved.notAfter);
-    m.handle = createWorkerHandle({
-      spec: workerSpecOf(svc, config),
+    const count = options.workersPerListener ?? workersPerListener();
+    const spec = { ...workerSpecOf(svc, config), reuse_port: count > 1 };
+    const members = Array.from({ length: count }, () => createWorkerHandle({
+      spec,
       material: () => m.resolved!.material,
       revoked: () => [...revoked],
       entry,
       logger,
       testHooks: options.testHooks ?? false,
       backoffMs: options.restartBackoffMs ?? 100,
-      onEvents: (events, stats) => {
-        options.metrics?.active(svc.name, stats.active);
+      onEvents: (events) => {
+        if (m.handle) options.metrics?.active(svc.name, m.handle.stats.active);
         record(svc.name, events);
       },
-    });
+    }));
+    m.handle = createWorkerGroup(members);
     await m.handle.start();
     watchCertFiles(m);
     scheduleRenewal(m);
