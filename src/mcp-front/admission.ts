@@ -4,7 +4,7 @@
  * the service's `mtls` allowlists. Runs before any MCP message is read, so a
  * refused agent never reaches a backend.
  */
-import type { ServiceConfig } from '../config/schema.js';
+import type { McpServiceConfig } from './service.js';
 import type { PeerIdentity } from './peer-identity.js';
 
 export interface AdmissionRefusal {
@@ -18,7 +18,7 @@ export interface AdmissionRefusal {
 export type Admission = (identity: PeerIdentity) => AdmissionRefusal | undefined;
 
 /** Builds the admission check for one service. `isRevoked` is asked on every request. */
-export function createAdmission(service: ServiceConfig, isRevoked: (serial: string) => boolean): Admission {
+export function createAdmission(service: McpServiceConfig, isRevoked: (serial: string) => boolean): Admission {
   const mtls = service.mtls;
   const cnPattern = mtls.required_cn_pattern ? new RegExp(`^(?:${mtls.required_cn_pattern})$`) : undefined;
   const refuse = (message: string): AdmissionRefusal => ({ status: 403, reason: 'not_allowed', message });

@@ -5,7 +5,7 @@
  * HTTP MCP server on loopback (Streamable HTTP, else SSE), re-opening the session
  * if the backend forgets it.
  */
-import type { ServiceConfig } from '../config/schema.js';
+import type { McpServiceConfig } from './service.js';
 import { TlsmcpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createStdioBackendFactory } from './backend-stdio.js';
@@ -14,7 +14,7 @@ import { isSessionLost, isStreamLost } from './link-errors.js';
 import { createResilientTransport, type ResilientTransport, type RestartPolicy } from './resilient-transport.js';
 
 export interface BackendFactoryOptions {
-  service: ServiceConfig;
+  service: McpServiceConfig;
   logger: Logger;
   restart?: Partial<RestartPolicy> | undefined;
 }

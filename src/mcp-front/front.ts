@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { ServiceConfig } from '../config/schema.js';
+import type { McpServiceConfig } from './service.js';
 import type { Logger } from '../logger.js';
 import type { AuditEvent } from '../state/audit-log.js';
 import { normalizeSerial } from '../ca/serial.js';
@@ -29,7 +29,7 @@ import { secureContextOptions, serverTlsOptions, type McpFrontTls } from './tls-
 export const MAX_SESSIONS_PER_AGENT = 32;
 
 export interface McpFrontOptions {
-  service: ServiceConfig;
+  service: McpServiceConfig;
   tls: McpFrontTls;
   auditLog: { append(event: AuditEvent): void };
   logger: Logger;
@@ -53,6 +53,8 @@ export interface McpFront {
   revoke(serials: string[]): number;
   /** New certificates or trust roots for new handshakes. */
   setSecureContext(tls: McpFrontTls): void;
+  /** New `authorization` rules and `mtls` allowlists, applied to live sessions from their next request. */
+  setPolicy(policy: Pick<McpServiceConfig, 'authorization' | 'mtls'>): void;
   stats(): McpFrontStats;
 }
 
@@ -61,8 +63,8 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
   const logger = options.logger.child({ service: service.name, component: 'mcp-front' });
   const revoked = new Set<string>();
   const isRevoked = (serial: string) => revoked.has(serial) || (options.isRevoked?.(serial) ?? false);
-  const admission = createAdmission(service, isRevoked);
-  const authorizer = createAuthorizer(service.name, service.authorization);
+  let admission = createAdmission(service, isRevoked);
+  let authorizer = createAuthorizer(service.name, service.authorization);
   const newBackend = createBackendFactory({ service, logger, restart: options.restart });
   const sessions = createSessionRegistry();
   const socketsBySerial = new Map<string, Set<TLSSocket>>();
@@ -93,7 +95,8 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
     const relay = createRelay({
       front: transport,
       backend: newBackend(),
-      policy: authorizer.forIdentity(identity),
+      // Looked up per request so a policy reload reaches live sessions too.
+      policy: { decide: (kind, name) => authorizer.forIdentity(identity).decide(kind, name) },
       audit: { context: { service: service.name, session: id, transport: kind, identity, auditArguments: service.audit.arguments }, append: (e) => auditLog.append(e) },
       logger,
       label: `service ${service.name}`,
@@ -240,6 +243,12 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
     },
     setSecureContext(tls) {
       server?.setSecureContext(secureContextOptions(tls, service));
+    },
+    setPolicy(policy) {
+      const next = { ...service, mtls: policy.mtls, authorization: policy.authorization };
+      admission = createAdmission(next, isRevoked);
+      authorizer = createAuthorizer(service.name, policy.authorization);
+      logger.info({ rules: policy.authorization.length }, 'MCP front policy reloaded');
     },
     stats: () => ({ sessions: sessions.size, connections: { ...stats, rejected_by_reason: { ...stats.rejected_by_reason } } }),
     close() {

@@ -4,7 +4,7 @@
  * disabled and required (handshake refused without one) when mode is required.
  */
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
-import type { ServiceConfig } from '../config/schema.js';
+import type { McpServiceConfig } from './service.js';
 
 export interface McpFrontTls {
   certPem: string;
@@ -15,7 +15,7 @@ export interface McpFrontTls {
   crlPems?: string[] | undefined;
 }
 
-export function secureContextOptions(tls: McpFrontTls, service: ServiceConfig): SecureContextOptions {
+export function secureContextOptions(tls: McpFrontTls, service: McpServiceConfig): SecureContextOptions {
   const listen = service.listen;
   const ciphers = [listen.ciphersuites, listen.ciphers].filter((c): c is string => Boolean(c)).join(':');
   return {
@@ -28,7 +28,7 @@ export function secureContextOptions(tls: McpFrontTls, service: ServiceConfig): 
   };
 }
 
-export function serverTlsOptions(tls: McpFrontTls, service: ServiceConfig): TlsOptions {
+export function serverTlsOptions(tls: McpFrontTls, service: McpServiceConfig): TlsOptions {
   const mode = service.mtls.mode;
   return {
     ...secureContextOptions(tls, service),
