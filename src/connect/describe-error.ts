@@ -7,6 +7,7 @@
  * the handshake, so a probe handshake and the certificate's own dates tell why.
  */
 import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import { connect } from 'node:tls';
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -113,13 +114,15 @@ export function probeHandshake(target: ProbeTarget, timeoutMs = 5_000): Promise<
       socket.destroy();
       resolve(verdict);
     };
+    const host = target.url.hostname.replace(/^\[|\]$/g, '');
+    const servername = target.servername ?? (isIP(host) ? undefined : host);
     const socket = connect({
-      host: target.url.hostname.replace(/^\[|\]$/g, ''),
+      host,
       port,
       cert: target.certPem,
       key: target.keyPem,
       ...(target.caPem ? { ca: target.caPem } : {}),
-      servername: target.servername ?? target.url.hostname,
+      ...(servername ? { servername } : {}),
       ALPNProtocols: ['http/1.1'],
     });
     const timer = setTimeout(() => done(undefined), timeoutMs);
