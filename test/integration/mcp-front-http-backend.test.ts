@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateMessageRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { IssueResult } from '../../src/ca/index.js';
+import { createMtlsFetch } from '../../src/connect/mtls-fetch.js';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
 import { startTestMcpBackend, type TestMcpBackend } from '../helpers/mcp-front-backend.js';
 import { startFrontFixture, type FrontFixture } from '../helpers/mcp-front-fixture.js';
@@ -69,5 +70,45 @@ describe.each(['streamable-http', 'sse'] as const)('MCP front over an HTTP backe
     expect(textOf(counted)).toBe('counted 3');
     expect(progress).toEqual([1, 2, 3]);
     expect(textOf(await client.callTool({ name: 'ask_model', arguments: { question: 'why?' } }))).toBe('model said: echo of why?');
+  });
+});
+
+describe('MCP front with mtls.mode optional: refusals come as HTTP answers that say why', () => {
+  let pki: TestPki;
+  let backend: TestMcpBackend;
+  let fx: FrontFixture;
+
+  beforeAll(async () => {
+    pki = await createTestPki();
+    backend = await startTestMcpBackend();
+    fx = await startFrontFixture(pki, { backend: { url: backend.url }, mtls: { mode: 'optional', allowed_ous: ['agents'] } });
+  });
+
+  afterAll(async () => {
+    await fx?.close();
+    await backend?.close();
+    pki?.cleanup();
+  });
+
+  const post = async (cert: { certPem: string; keyPem?: string | undefined } | undefined) => {
+    const mtls = createMtlsFetch({ certPem: cert?.certPem, keyPem: cert?.keyPem, caPem: pki.caPem });
+    try {
+      const response = await mtls.fetch(new URL('/mcp', fx.origin), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+      });
+      return { status: response.status, text: await response.text() };
+    } finally {
+      await mtls.destroy();
+    }
+  };
+
+  it('explains a missing, expired or disallowed certificate', async () => {
+    expect(await post(undefined)).toMatchObject({ status: 401, text: expect.stringContaining('requires a client certificate') });
+    expect(await post(await pki.expiredClient('agent'))).toMatchObject({ status: 401, text: expect.stringMatching(/not accepted.*expired/i) });
+    expect(await post(await pki.client('agent', { ou: 'humans' }))).toMatchObject({ status: 403, text: expect.stringContaining('mtls.allowed_ous') });
+    expect((await post(await pki.client('agent', { ou: 'agents' }))).status).toBe(200);
+    expect(backend.calls).toEqual([]);
   });
 });
