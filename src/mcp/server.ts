@@ -7,6 +7,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { registerResources } from '../../resources/index.js';
 import { registerTools } from '../../tools/index.js';
 import { VERSION } from '../version.js';
+import { auditRejectedCalls } from './audit-rejected-calls.js';
 import type { McpServerDeps } from './deps.js';
 
 export const SERVER_INSTRUCTIONS =
@@ -21,5 +22,8 @@ export function createMcpServer(deps: McpServerDeps): McpServer {
   );
   registerTools(server, deps);
   registerResources(server, deps);
+  // Calls the SDK refuses before a tool runs are audited at the transport, whoever connects this server.
+  const connect = server.connect.bind(server);
+  server.connect = (transport) => connect(auditRejectedCalls(transport, deps));
   return server;
 }
