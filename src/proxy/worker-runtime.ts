@@ -25,6 +25,7 @@ export function runProxyWorker(port: MessagePortLike, makeLogger: (level: string
   let health: HealthCheck | undefined;
   let logger: Logger | undefined;
   let testHooks = false;
+  let announced = false;
   let buffer: ConnectionEvent[] = [];
   let flushTimer: NodeJS.Timeout | undefined;
   let statsTimer: NodeJS.Timeout | undefined;
@@ -53,6 +54,7 @@ export function runProxyWorker(port: MessagePortLike, makeLogger: (level: string
           service = createProxyService({ spec: message.spec, material: message.material, revoked: message.revoked, logger, onEvent });
           const address = await service.listen();
           const hc = message.spec.health_check;
+          let backend: { ready: boolean; reason?: string } = { ready: true };
           if (hc) {
             const s = service;
             health = createHealthCheck({
@@ -62,14 +64,16 @@ export function runProxyWorker(port: MessagePortLike, makeLogger: (level: string
               timeoutMs: hc.timeout,
               onChange: (ready, reason) => {
                 s.setBackendReady(ready);
+                backend = { ready, ...(reason ? { reason } : {}) };
                 logger?.[ready ? 'info' : 'warn']({ event: 'backend_health', ready }, ready ? 'backend is up' : reason);
-                send({ type: 'health', ready, ...(reason ? { reason } : {}) });
+                if (announced) send({ type: 'health', ready, ...(reason ? { reason } : {}) });
               },
             });
             await health.start();
           }
           statsTimer = setInterval(flush, STATS_MS);
-          send({ type: 'ready', address });
+          announced = true;
+          send({ type: 'ready', address, backend_ready: backend.ready, ...(backend.reason ? { reason: backend.reason } : {}) });
         } catch (err) {
           const e = err as NodeJS.ErrnoException;
           send({ type: 'start_failed', error: e.message, ...(e.code ? { code: e.code } : {}) });

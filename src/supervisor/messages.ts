@@ -92,7 +92,8 @@ export const toWorkerSchema = z.discriminatedUnion('type', [
 export type ToWorker = z.infer<typeof toWorkerSchema>;
 
 export const fromWorkerSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), address: hostPort }),
+  /** `backend_ready: false` when the first health check found the backend down. */
+  z.object({ type: z.literal('ready'), address: hostPort, backend_ready: z.boolean().optional(), reason: z.string().optional() }),
   z.object({ type: z.literal('start_failed'), error: z.string(), code: z.string().optional() }),
   z.object({ type: z.literal('health'), ready: z.boolean(), reason: z.string().optional() }),
   z.object({ type: z.literal('events'), events: z.array(connectionEventSchema), stats: workerStatsSchema }),

@@ -101,7 +101,8 @@ export function createWorkerHandle(options: WorkerHandleOptions): WorkerHandle {
           case 'ready':
             address = msg.address;
             startedAt = new Date();
-            setState('ready');
+            if (msg.backend_ready === false) setState('not_ready', msg.reason);
+            else setState('ready');
             logger.info({ event: 'worker_ready', service: spec.name, address: `${msg.address.host}:${msg.address.port}`, threadId: w.threadId }, 'worker ready');
             settled = true;
             resolve();

@@ -22,7 +22,12 @@ function track(server: Server | HttpServer, backend: { connections: number }, so
 }
 
 /** Echoes whatever it reads; half-close aware (ends when the client ends). */
-export async function startEchoBackend(): Promise<CountingBackend> {
+export function startEchoBackend(): Promise<CountingBackend> {
+  return startEchoBackendOn(0);
+}
+
+/** An echo backend on a given port (to bring a "down" backend back up). */
+export async function startEchoBackendOn(port: number): Promise<CountingBackend> {
   const sockets = new Set<Socket>();
   const server = createServer({ allowHalfOpen: true }, (s) => {
     s.on('error', () => undefined);
@@ -30,7 +35,7 @@ export async function startEchoBackend(): Promise<CountingBackend> {
   });
   const backend = { port: 0, connections: 0, close: async () => undefined };
   track(server, backend, sockets);
-  server.listen(0, '127.0.0.1');
+  server.listen(port, '127.0.0.1');
   await once(server, 'listening');
   backend.port = (server.address() as AddressInfo).port;
   backend.close = async () => {

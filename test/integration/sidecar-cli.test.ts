@@ -89,6 +89,24 @@ describe('tlsmcp run', () => {
     }
   });
 
+  it('`tlsmcp cert revoke` in another process cuts a live connection of the running sidecar; SIGHUP reloads', async () => {
+    const { port } = await startRun();
+    const cert = await pki.client('doomed');
+    const socket = tlsConnect({ port, caPem: pki.caPem, cert });
+    socket.on('error', () => undefined);
+    await eventWithin(socket, 'secureConnect', 5_000);
+    socket.write('hold');
+    await eventWithin(socket, 'data', 5_000);
+    const closed = eventWithin(socket, 'close', 10_000);
+    const revoke = await cli('cert', 'revoke', cert.record.id);
+    expect(revoke.code).toBe(0);
+    await closed;
+    await waitFor(() => stderr.includes('"event":"revocation_applied"'), { what: 'the revocation log line' });
+
+    child!.kill('SIGHUP');
+    await waitFor(() => stderr.includes('"event":"reload_done"'), { what: 'the SIGHUP reload' });
+  });
+
   it('status says clearly when nothing is running', async () => {
     const r = await cli('status');
     expect(r.code).toBe(1);

@@ -5,14 +5,15 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
-import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
+import { startEchoBackend, startEchoBackendOn, type CountingBackend } from '../helpers/proxy-backend.js';
 import { tlsConnect, tryEcho } from '../helpers/proxy-fixture.js';
 import { sidecarConfig, startSidecar } from '../helpers/proxy-sidecar.js';
 import { eventWithin, waitFor } from '../helpers/proxy-wait.js';
 import type { ProxySupervisor } from '../../src/supervisor/supervisor.js';
 import type { AuditLog } from '../../src/state/audit-log.js';
 import { createConnection } from 'node:net';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { statePaths } from '../../src/state/state-dir.js';
 
 let pki: TestPki;
@@ -148,5 +149,42 @@ describe('supervisor', () => {
       await clientSup.supervisor.close({ drainMs: 0 });
       await clientSup.auditLog.close();
     }
+  });
+});
+
+describe('supervisor: certificate files and backend health', () => {
+  it('swaps in a server certificate rewritten on disk, without a reload call', async () => {
+    const files = { cert: join(pki.dir, 'server.crt'), key: join(pki.dir, 'server.key') };
+    const first = await pki.server();
+    writeFileSync(files.cert, first.certPem);
+    writeFileSync(files.key, first.keyPem!);
+    const config = sidecarConfig(pki, [{ name: 'api', listen: '127.0.0.1:0', backend: `127.0.0.1:${backend.port}`, server_cert: { cert_file: files.cert, key_file: files.key } }]);
+    ({ supervisor, auditLog } = await startSidecar(pki, config));
+    const port = supervisor.address('api')!.port;
+    const servedSerial = async () => {
+      const socket = tlsConnect({ port, caPem: pki.caPem, cert: await pki.client('alice') });
+      socket.on('error', () => undefined);
+      await eventWithin(socket, 'secureConnect', 5_000);
+      const serial = socket.getPeerX509Certificate()!.serialNumber.toLowerCase();
+      socket.destroy();
+      return serial.replace(/^(00)+/, '');
+    };
+    expect(await servedSerial()).toBe(first.record.serial);
+    const second = await pki.server();
+    writeFileSync(files.key, second.keyPem!);
+    writeFileSync(files.cert, second.certPem);
+    await waitFor(async () => (await servedSerial()) === second.record.serial, { timeoutMs: 10_000, what: 'the new certificate to be served' });
+    expect(supervisor.status()[0]!.certificate).toMatchObject({ source: 'config', serial: second.record.serial });
+  });
+
+  it('reports not_ready while the backend is down and ready once it is up', async () => {
+    const port = backend.port;
+    await backend.close();
+    const config = sidecarConfig(pki, [{ name: 'api', listen: '127.0.0.1:0', backend: { address: `127.0.0.1:${port}`, health_check: { interval: '100ms', timeout: '100ms' } } }]);
+    ({ supervisor, auditLog } = await startSidecar(pki, config));
+    await waitFor(() => supervisor!.status()[0]!.state === 'not_ready', { what: 'not_ready' });
+    expect(supervisor.status()[0]!.state_reason).toContain('unreachable');
+    backend = await startEchoBackendOn(port);
+    await waitFor(() => supervisor!.status()[0]!.state === 'ready', { what: 'ready again' });
   });
 });

@@ -1,0 +1,113 @@
+/**
+ * Forwarding behaviour and limits of the server-mode listener: half-close
+ * passed through, max_connections refused cleanly, idle_timeout, a dead
+ * backend, and the health check refusing clients at once while it is down.
+ */
+import { createServer, type AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
+import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
+import { serverMaterial, startProxy, testSpec, tlsConnect, tryEcho, type RunningProxy } from '../helpers/proxy-fixture.js';
+import { eventWithin, waitFor } from '../helpers/proxy-wait.js';
+import type { IssueResult } from '../../src/ca/types.js';
+import type { WorkerSpec } from '../../src/supervisor/messages.js';
+
+let pki: TestPki;
+let server: IssueResult;
+let alice: IssueResult;
+let backend: CountingBackend;
+let proxy: RunningProxy | undefined;
+
+beforeAll(async () => {
+  pki = await createTestPki();
+  [server, alice] = await Promise.all([pki.server(), pki.client('alice')]);
+  backend = await startEchoBackend();
+});
+
+afterAll(async () => {
+  await backend.close();
+  pki.cleanup();
+});
+
+afterEach(async () => {
+  await proxy?.service.drain(0);
+  proxy = undefined;
+});
+
+const start = async (overrides: Partial<WorkerSpec> = {}, backendPort = backend.port) => {
+  proxy = await startProxy(testSpec({ backendPort, ...overrides }), serverMaterial(server, [pki.caPem]));
+  return proxy;
+};
+
+async function openEchoing(port: number) {
+  const socket = tlsConnect({ port, caPem: pki.caPem, cert: alice });
+  socket.on('error', () => undefined);
+  await eventWithin(socket, 'secureConnect', 5_000);
+  socket.write('x');
+  await eventWithin(socket, 'data', 5_000);
+  return socket;
+}
+
+describe('forwarding and limits', () => {
+  it('passes a half-close through: the client ends its side and still reads the reply', async () => {
+    const { port } = await start();
+    const socket = tlsConnect({ port, caPem: pki.caPem, cert: alice });
+    let data = '';
+    socket.on('data', (d: Buffer) => (data += d.toString()));
+    await eventWithin(socket, 'secureConnect', 5_000);
+    socket.end('last words');
+    await eventWithin(socket, 'end', 5_000);
+    expect(data).toBe('last words');
+  });
+
+  it('refuses connections beyond limits.max_connections instead of queueing them', async () => {
+    const { port } = await start({ limits: { ...testSpec({ backendPort: 0 }).limits, max_connections: 1 } });
+    const held = await openEchoing(port);
+    const before = backend.connections;
+    expect((await tryEcho({ port, caPem: pki.caPem, cert: alice })).echoed).toBe(false);
+    expect(backend.connections).toBe(before);
+    await waitFor(() => proxy!.service.stats().rejected_by_reason.max_connections === 1, { what: 'a max_connections refusal' });
+    held.destroy();
+  });
+
+  it('cuts a connection idle for limits.idle_timeout', async () => {
+    const { port } = await start({ limits: { ...testSpec({ backendPort: 0 }).limits, idle_timeout: 200 } });
+    const socket = await openEchoing(port);
+    await eventWithin(socket, 'close', 5_000);
+  });
+
+  it('closes the client when the backend refuses, and records the dial failure', async () => {
+    const dead = createServer();
+    dead.listen(0, '127.0.0.1');
+    await once(dead, 'listening');
+    const deadPort = (dead.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => dead.close(() => resolve()));
+    const { port } = await start({}, deadPort);
+    expect((await tryEcho({ port, caPem: pki.caPem, cert: alice })).echoed).toBe(false);
+    await waitFor(() => proxy!.events.find((e) => e.reason === 'backend_dial_failed'), { what: 'a dial failure event' });
+  });
+
+  it('while the health check says the backend is down, refuses clients at once', async () => {
+    const { port, service } = await start();
+    service.setBackendReady(false);
+    const before = backend.connections;
+    expect((await tryEcho({ port, caPem: pki.caPem, cert: alice })).echoed).toBe(false);
+    expect(backend.connections).toBe(before);
+    expect(service.stats().rejected_by_reason.backend_unavailable).toBe(1);
+    service.setBackendReady(true);
+    expect((await tryEcho({ port, caPem: pki.caPem, cert: alice })).echoed).toBe(true);
+  });
+
+  it('drain stops accepting, lets a live connection finish, and cuts it at the deadline', async () => {
+    const { port, service } = await start();
+    const socket = await openEchoing(port);
+    const drained = service.drain(300);
+    socket.write('still here');
+    const [data] = (await eventWithin(socket, 'data', 5_000)) as [Buffer];
+    expect(data.toString()).toBe('still here');
+    expect(await drained).toBe(1); // cut at the deadline
+    await eventWithin(socket, 'close', 5_000);
+    proxy = undefined;
+  });
+});
