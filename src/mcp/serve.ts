@@ -36,6 +36,8 @@ export interface McpServeOptions {
   transport: McpTransportKind;
   /** Overrides mcp.sse_address for the remote listener. */
   address?: HostPort | undefined;
+  /** Remote Streamable HTTP sessions unused this long are closed (default 1 h). */
+  sessionIdleMs?: number | undefined;
   stdin?: Readable;
   stdout?: Writable;
   clock?: () => Date;
@@ -98,6 +100,7 @@ export async function startMcpServe(options: McpServeOptions): Promise<McpServeH
         deps,
         address: options.address ?? config.mcp.sse_address,
         selfSecure: config.mcp.self_secure,
+        sessionIdleMs: options.sessionIdleMs,
       });
     }
   } catch (err) {

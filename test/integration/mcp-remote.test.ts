@@ -216,6 +216,18 @@ describe('remote MCP listener TLS', () => {
     expect(reply).toMatch(/^HTTP\/1\.1 403/);
   });
 
+  it('closes Streamable HTTP sessions whose client went away without a DELETE', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tlsmcp-mcp-tls-'));
+    const config = parseConfig(CONFIG);
+    serve = await startMcpServe({ config, stateDir: join(dir, 'state'), logger: createSilentLogger(), transport: 'http', sessionIdleMs: 300 });
+    const ca = createCertificateAuthority({ stateDir: join(dir, 'state'), policy: ttlPolicyFromConfig(config) });
+    const cert = await ca.issue({ type: 'client', service: 'ops', cn: 'drifter' });
+    const remote = await connectRemoteClient(serve.remote!.url, 'streamable-http', { ca: ca.caCertPem(), cert: cert.certPem, key: cert.keyPem! });
+    expect(serve.remote!.sessionCount()).toBe(1);
+    await remote.close(); // the SDK client does not end its session on close
+    await waitFor(() => serve!.remote!.sessionCount() === 0, { what: 'the idle session to be reaped' });
+  });
+
   it('binds a session to the certificate that opened it', async () => {
     dir = mkdtempSync(join(tmpdir(), 'tlsmcp-mcp-tls-'));
     const config = parseConfig(CONFIG);

@@ -26,7 +26,11 @@ export interface RemoteListenerOptions {
   address: HostPort;
   /** Require a client certificate from the local CA (mcp.self_secure). */
   selfSecure: boolean;
+  /** Close a session after this long without a request (default 1 h): clients that vanish never send DELETE. */
+  sessionIdleMs?: number | undefined;
 }
+
+const DEFAULT_SESSION_IDLE_MS = 3_600_000;
 
 export interface RemoteListener {
   address: HostPort;
@@ -106,6 +110,9 @@ export async function startRemoteListener(options: RemoteListenerOptions): Promi
     watch.stop();
     throw err;
   }
+  const idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
+  const reaper = setInterval(() => void registry.reapIdle(idleMs), Math.max(50, Math.min(60_000, idleMs / 2)));
+  reaper.unref();
   const bound = server.address() as AddressInfo;
   const address = { host: options.address.host, port: bound.port };
   const urlHost = ['0.0.0.0', '::', ''].includes(address.host) ? '127.0.0.1' : address.host;
@@ -120,6 +127,7 @@ export async function startRemoteListener(options: RemoteListenerOptions): Promi
     close() {
       closing ??= (async () => {
         watch.stop();
+        clearInterval(reaper);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await registry.closeAll();
         server.closeAllConnections();

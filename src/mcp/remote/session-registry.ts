@@ -23,15 +23,19 @@ export type RemoteSession =
 
 export interface SessionRegistry extends SessionCutter {
   add(session: RemoteSession): void;
+  /** Looks a session up and marks it as just used. */
   get(id: string): RemoteSession | undefined;
   remove(id: string): void;
   trackSocket(socket: TLSSocket, serial: string): void;
   size(): number;
+  /** Closes Streamable HTTP sessions unused for longer than `maxIdleMs` (clients that vanished without a DELETE); resolves with how many. */
+  reapIdle(maxIdleMs: number): Promise<number>;
   closeAll(): Promise<void>;
 }
 
-export function createSessionRegistry(logger: Logger): SessionRegistry {
+export function createSessionRegistry(logger: Logger, now: () => number = Date.now): SessionRegistry {
   const sessions = new Map<string, RemoteSession>();
+  const lastSeen = new Map<string, number>();
   const sockets = new Map<TLSSocket, string>();
 
   const closeQuietly = async (session: RemoteSession) => {
@@ -45,10 +49,16 @@ export function createSessionRegistry(logger: Logger): SessionRegistry {
   return {
     add(session) {
       sessions.set(session.id, session);
+      lastSeen.set(session.id, now());
       logger.info({ event: 'mcp_session_opened', session: session.id, kind: session.kind, cn: session.identity.cn, serial: session.identity.serial }, 'MCP session opened');
     },
-    get: (id) => sessions.get(id),
+    get(id) {
+      const session = sessions.get(id);
+      if (session) lastSeen.set(id, now());
+      return session;
+    },
     remove(id) {
+      lastSeen.delete(id);
       if (sessions.delete(id)) logger.info({ event: 'mcp_session_closed', session: id }, 'MCP session closed');
     },
     trackSocket(socket, serial) {
@@ -56,10 +66,25 @@ export function createSessionRegistry(logger: Logger): SessionRegistry {
       socket.once('close', () => sockets.delete(socket));
     },
     size: () => sessions.size,
+    async reapIdle(maxIdleMs) {
+      const cutoff = now() - maxIdleMs;
+      // SSE sessions end with their event stream; only Streamable HTTP ones can be left behind.
+      const idle = [...sessions.values()].filter((s) => s.kind === 'streamable-http' && (lastSeen.get(s.id) ?? 0) < cutoff);
+      for (const s of idle) {
+        sessions.delete(s.id);
+        lastSeen.delete(s.id);
+      }
+      await Promise.all(idle.map(closeQuietly));
+      if (idle.length > 0) logger.info({ event: 'mcp_sessions_reaped', sessions: idle.map((s) => s.id) }, 'closed idle MCP sessions');
+      return idle.length;
+    },
     async cutSerials(serials) {
       const wanted = new Set(serials);
       const victims = [...sessions.values()].filter((s) => s.identity.serial && wanted.has(s.identity.serial));
-      for (const s of victims) sessions.delete(s.id);
+      for (const s of victims) {
+        sessions.delete(s.id);
+        lastSeen.delete(s.id);
+      }
       await Promise.all(victims.map(closeQuietly));
       for (const [socket, serial] of sockets) {
         if (wanted.has(serial)) {
@@ -75,6 +100,7 @@ export function createSessionRegistry(logger: Logger): SessionRegistry {
     async closeAll() {
       const all = [...sessions.values()];
       sessions.clear();
+      lastSeen.clear();
       await Promise.all(all.map(closeQuietly));
       for (const socket of sockets.keys()) socket.destroy();
       sockets.clear();
