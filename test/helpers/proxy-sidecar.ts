@@ -7,14 +7,14 @@ import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/logger.js';
 import { createAuditLog, type AuditLog } from '../../src/state/audit-log.js';
 import { statePaths } from '../../src/state/state-dir.js';
-import { createSupervisor, type ProxySupervisor } from '../../src/supervisor/supervisor.js';
+import { createSupervisor, type ProxySupervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
 import type { TestPki } from './ca-fixture.js';
 
 export function sidecarConfig(pki: TestPki, services: Record<string, unknown>[], extra: Record<string, unknown> = {}): Config {
   return parseConfig({ version: 1, state_dir: pki.stateDir, logging: { level: 'silent' }, admin: { enabled: false }, services, ...extra }, 'test config');
 }
 
-export async function startSidecar(pki: TestPki, config: Config): Promise<{ supervisor: ProxySupervisor; auditLog: AuditLog }> {
+export async function startSidecar(pki: TestPki, config: Config, extra: Partial<SupervisorOptions> = {}): Promise<{ supervisor: ProxySupervisor; auditLog: AuditLog }> {
   const auditLog = createAuditLog(statePaths(pki.stateDir).auditLog);
   const supervisor = createSupervisor({
     config,
@@ -24,6 +24,7 @@ export async function startSidecar(pki: TestPki, config: Config): Promise<{ supe
     stateDir: pki.stateDir,
     testHooks: true,
     restartBackoffMs: 20,
+    ...extra,
   });
   await supervisor.start();
   return { supervisor, auditLog };

@@ -15,6 +15,7 @@ import { createConnection } from 'node:net';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { statePaths } from '../../src/state/state-dir.js';
+import { resolveWorkerEntry } from '../../src/supervisor/worker-entry.js';
 
 let pki: TestPki;
 let backend: CountingBackend;
@@ -186,5 +187,32 @@ describe('supervisor: certificate files and backend health', () => {
     expect(supervisor.status()[0]!.state_reason).toContain('unreachable');
     backend = await startEchoBackendOn(port);
     await waitFor(() => supervisor!.status()[0]!.state === 'ready', { what: 'ready again' });
+  });
+});
+
+describe('supervisor: renewal and protocols', () => {
+  it('renews a CA-issued server certificate server_cert.renew_before ahead of expiry and serves the new one', async () => {
+    const config = sidecarConfig(pki, [{ name: 'api', listen: '127.0.0.1:0', backend: `127.0.0.1:${backend.port}`, server_cert: { ttl: '4s', renew_before: '3s' } }]);
+    ({ supervisor, auditLog } = await startSidecar(pki, config));
+    const first = supervisor.status()[0]!.certificate.serial;
+    await waitFor(() => supervisor!.status()[0]!.certificate.serial !== first, { timeoutMs: 10_000, what: 'a renewed certificate' });
+    const port = supervisor.address('api')!.port;
+    const socket = tlsConnect({ port, caPem: pki.caPem, cert: await pki.client('alice') });
+    socket.on('error', () => undefined);
+    await eventWithin(socket, 'secureConnect', 5_000);
+    expect(socket.getPeerX509Certificate()!.serialNumber.toLowerCase().replace(/^(00)+/, '')).not.toBe(first);
+    socket.destroy();
+  });
+
+  it('skips a protocol: mcp service with a clear reason and runs the TCP ones', async () => {
+    const config = sidecarConfig(pki, [
+      { name: 'api', listen: '127.0.0.1:0', backend: `127.0.0.1:${backend.port}` },
+      { name: 'tools', protocol: 'mcp', listen: '127.0.0.1:0', backend: { command: ['node', '--version'] } },
+    ]);
+    ({ supervisor, auditLog } = await startSidecar(pki, config, { workerEntry: (protocol: string) => (protocol === 'tcp' ? resolveWorkerEntry('tcp') : undefined) }));
+    const [api, tools] = supervisor.status();
+    expect(api!.state).toBe('ready');
+    expect(tools).toMatchObject({ name: 'tools', state: 'stopped' });
+    expect(tools!.state_reason).toContain('protocol "mcp"');
   });
 });
