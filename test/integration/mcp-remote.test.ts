@@ -216,6 +216,20 @@ describe('remote MCP listener TLS', () => {
     expect(reply).toMatch(/^HTTP\/1\.1 403/);
   });
 
+  it('renews its own certificate before it expires, for new handshakes', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tlsmcp-mcp-tls-'));
+    const config = parseConfig({ ...CONFIG, server_cert: { ttl: '3s', renew_before: '2s' } });
+    serve = await startMcpServe({ config, stateDir: join(dir, 'state'), logger: createSilentLogger(), transport: 'http' });
+    const first = serve.remote!.certificateSerial;
+    const ca = createCertificateAuthority({ stateDir: join(dir, 'state'), policy: ttlPolicyFromConfig(config) });
+    const cert = await ca.issue({ type: 'client', service: 'ops', cn: 'watcher' });
+    await waitFor(() => serve!.remote!.certificateSerial !== first, { what: 'the listener certificate to be renewed' });
+    const socket = tlsConnect({ host: '127.0.0.1', port: serve.remote!.address.port, ca: ca.caCertPem(), servername: 'localhost', cert: cert.certPem, key: cert.keyPem! });
+    await new Promise((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+    expect(socket.getPeerCertificate().serialNumber.toLowerCase()).toBe(serve.remote!.certificateSerial);
+    socket.destroy();
+  });
+
   it('closes Streamable HTTP sessions whose client went away without a DELETE', async () => {
     dir = mkdtempSync(join(tmpdir(), 'tlsmcp-mcp-tls-'));
     const config = parseConfig(CONFIG);

@@ -31,9 +31,16 @@ function wantedNames(host: string): { dns: string[]; ip: string[] } {
   return { dns: [...dns], ip: [...ip] };
 }
 
-export async function ensureListenerCertificate(ca: CertificateAuthority, host: string, logger: Logger): Promise<ListenerCertificate> {
+/** A certificate is reused while it has more than `renewBeforeMs` left, so renewal always finds it due. */
+export async function ensureListenerCertificate(
+  ca: CertificateAuthority,
+  host: string,
+  logger: Logger,
+  { renewBeforeMs, now }: { renewBeforeMs: number; now: Date },
+): Promise<ListenerCertificate> {
   const wanted = wantedNames(host);
-  const candidates = (await ca.list({ service: LISTENER_SERVICE, type: 'server', status: 'valid' }))
+  const candidates = (await ca.list({ service: LISTENER_SERVICE, type: 'server' }))
+    .filter((c) => c.status !== 'revoked' && Date.parse(c.not_after) - now.getTime() > renewBeforeMs)
     .filter((c) => c.files.key && existsSync(c.files.key))
     .filter((c) => wanted.dns.every((d) => c.sans.dns.includes(d)) && wanted.ip.every((i) => c.sans.ip.includes(i)))
     .sort((a, b) => b.not_after.localeCompare(a.not_after));
@@ -55,5 +62,54 @@ export async function ensureListenerCertificate(ca: CertificateAuthority, host: 
     caPem: issued.caPem,
     serial: issued.record.serial,
     notAfter: issued.record.not_after,
+  };
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Renews the listener certificate `renewBeforeMs` before it expires and hands
+ * the new one to `apply` (which swaps the TLS context for new handshakes), then
+ * schedules the next renewal. A failed renewal is retried a minute later.
+ */
+export function scheduleListenerRenewal(options: {
+  ca: CertificateAuthority;
+  host: string;
+  logger: Logger;
+  clock: () => Date;
+  renewBeforeMs: number;
+  current: ListenerCertificate;
+  apply: (cert: ListenerCertificate) => void;
+}): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let current = options.current;
+  const arm = (delayMs: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      ensureListenerCertificate(options.ca, options.host, options.logger, { renewBeforeMs: options.renewBeforeMs, now: options.clock() })
+        .then((next) => {
+          if (stopped) return;
+          if (next.serial !== current.serial) {
+            options.apply(next);
+            current = next;
+            options.logger.info({ event: 'mcp_listener_cert_renewed', serial: next.serial, not_after: next.notAfter }, 'renewed the MCP listener certificate');
+          }
+          arm(dueIn(current));
+        })
+        .catch((err: Error) => {
+          options.logger.error({ event: 'mcp_listener_cert_renew_failed', err: err.message }, 'renewing the MCP listener certificate failed; retrying in a minute');
+          arm(60_000);
+        });
+    }, Math.max(0, Math.min(delayMs, MAX_TIMER_MS)));
+    timer.unref();
+  };
+  const dueIn = (cert: ListenerCertificate) => Date.parse(cert.notAfter) - options.renewBeforeMs - options.clock().getTime();
+  arm(dueIn(current));
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
   };
 }

@@ -15,7 +15,7 @@ import { formatHostPort } from '../../util/address.js';
 import type { McpServerDeps } from '../deps.js';
 import { identityFromPeerCertificate } from '../identity.js';
 import { createMcpServer } from '../server.js';
-import { ensureListenerCertificate } from './listener-cert.js';
+import { ensureListenerCertificate, scheduleListenerRenewal } from './listener-cert.js';
 import { startRevocationWatch } from './revocation-watch.js';
 import { createRemoteRoutes } from './routes.js';
 import { createSessionRegistry } from './session-registry.js';
@@ -36,8 +36,8 @@ export interface RemoteListener {
   address: HostPort;
   /** https://host:port, for clients: append /mcp or /sse. */
   url: string;
-  /** The listener's server certificate serial (issued by the local CA). */
-  certificateSerial: string;
+  /** The listener's current server certificate serial (issued by the local CA, renewed before expiry). */
+  readonly certificateSerial: string;
   sessionCount(): number;
   /** Stops accepting, closes every session and socket. Safe to call twice. */
   close(): Promise<void>;
@@ -46,7 +46,8 @@ export interface RemoteListener {
 export async function startRemoteListener(options: RemoteListenerOptions): Promise<RemoteListener> {
   const { deps, selfSecure } = options;
   const logger = deps.logger.child({ component: 'mcp-remote' });
-  const cert = await ensureListenerCertificate(deps.ca, options.address.host, logger);
+  const renewBeforeMs = deps.config.server_cert.renew_before;
+  const cert = await ensureListenerCertificate(deps.ca, options.address.host, logger, { renewBeforeMs, now: deps.clock() });
   const registry = createSessionRegistry(logger);
   const watch = await startRevocationWatch({
     ca: deps.ca,
@@ -110,6 +111,20 @@ export async function startRemoteListener(options: RemoteListenerOptions): Promi
     watch.stop();
     throw err;
   }
+  let certificateSerial = cert.serial;
+  const renewal = scheduleListenerRenewal({
+    ca: deps.ca,
+    host: options.address.host,
+    logger,
+    clock: deps.clock,
+    renewBeforeMs,
+    current: cert,
+    apply: (next) => {
+      // New handshakes get the new certificate; live connections keep theirs.
+      server.setSecureContext({ cert: next.certPem, key: next.keyPem, ca: next.caPem, minVersion: 'TLSv1.3' });
+      certificateSerial = next.serial;
+    },
+  });
   const idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
   const reaper = setInterval(() => void registry.reapIdle(idleMs), Math.max(50, Math.min(60_000, idleMs / 2)));
   reaper.unref();
@@ -122,11 +137,14 @@ export async function startRemoteListener(options: RemoteListenerOptions): Promi
   return {
     address,
     url: `https://${formatHostPort({ host: urlHost, port: address.port })}`,
-    certificateSerial: cert.serial,
+    get certificateSerial() {
+      return certificateSerial;
+    },
     sessionCount: () => registry.size(),
     close() {
       closing ??= (async () => {
         watch.stop();
+        renewal.stop();
         clearInterval(reaper);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await registry.closeAll();
