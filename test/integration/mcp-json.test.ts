@@ -32,4 +32,15 @@ describe('mcp.json', () => {
     const entry = file.mcpServers['tlsmcp-http']!;
     expect(entry.url).toMatch(/^https:\/\/.+\/mcp$/);
   });
+
+  it('has a stdio entry that bridges to an mTLS-fronted MCP server through tlsmcp connect', async () => {
+    const entry = file.mcpServers['files-via-tlsmcp']!;
+    expect(entry.command).toBe('npx');
+    const at = entry.args!.indexOf('connect');
+    expect(at).toBeGreaterThan(0);
+    expect(entry.args).toEqual(expect.arrayContaining(['--cert', '--key', '--ca']));
+    const out = new PassThrough();
+    const code = await main([...entry.args!.slice(at), '--help'], { stdout: out, stderr: new PassThrough(), env: {}, cwd: REPO_ROOT });
+    expect(code).toBe(0);
+  });
 });
