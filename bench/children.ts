@@ -11,18 +11,26 @@ export function spawnChild(file: string, arg: unknown = {}, execArgv: string[] =
 /** The next IPC message of a given type. */
 export async function nextMessage<T>(child: ChildProcess, type: string, timeoutMs = 60_000): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "${type}" message within ${timeoutMs}ms`)), timeoutMs);
-    const onMessage = (m: { type?: string }) => {
-      if (m.type !== type) return;
+    const done = () => {
       clearTimeout(timer);
       child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`no "${type}" message within ${timeoutMs}ms`));
+    }, timeoutMs);
+    const onMessage = (m: { type?: string }) => {
+      if (m.type !== type) return;
+      done();
       resolve(m as T);
     };
-    child.on('message', onMessage);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
+    const onExit = (code: number | null) => {
+      done();
       reject(new Error(`child exited (code ${code}) before "${type}"`));
-    });
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
   });
 }
 

@@ -33,5 +33,6 @@ process.on('message', (m: { type: string }) => {
     process.send?.({ type: 'cpu', micros: user + system });
   }
   if (m.type === 'stop') void supervisor.close({ drainMs: 0 }).then(() => process.exit(0));
+  if (m.type === 'release') return;
 });
 process.on('disconnect', () => process.exit(0));

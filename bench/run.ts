@@ -16,8 +16,10 @@ import { createCertificateAuthority } from '../src/ca/index.js';
 import { nextMessage, percentile, spawnChild, stopChild } from './children.js';
 import type { LoadJob } from './load-client.js';
 
-const WATCHDOG_MS = 240_000;
-const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 5_000);
+const WATCHDOG_MS = 420_000;
+const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 3_000);
+/** Each measurement runs this many times, naive and tlsmcp interleaved; the best round counts (a busy machine only ever makes figures worse). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLIENT_PROCS = 2;
 const RESPONSE_SIZE = 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\nContent-Type: text/plain\r\n\r\nhello\n'.length;
 
@@ -134,20 +136,33 @@ try {
   console.error(`bench: ${cpus().length} cores, node ${process.version}, ${PHASE_MS / 1000}s phases, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.error(`bench: tlsmcp on 127.0.0.1:${proxyPort}, naive pipe on 127.0.0.1:${naivePort}, backend on 127.0.0.1:${backendPort}`);
   for (const t of ['naive', 'tlsmcp'] as const) await load({ mode: 'handshake', ...job(t), concurrency: 4, durationMs: 1_000 }); // warm-up
+  /** Runs `measure` ROUNDS times per target, interleaved, and keeps the best round of each. */
+  async function best<T>(ts: Target[], measure: (t: Target) => Promise<T>, better: (a: T, b: T) => boolean): Promise<Record<Target, T>> {
+    const out: Partial<Record<Target, T>> = {};
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of ts) {
+        const r = await measure(t);
+        if (out[t] === undefined || better(r, out[t]!)) out[t] = r;
+      }
+    }
+    return out as Record<Target, T>;
+  }
+  const proxies: Target[] = ['naive', 'tlsmcp'];
+  const full = await best(proxies, (t) => handshakesPerSecond(t, false), (a, b) => a.perSecond > b.perSecond);
+  const resumed = await best(proxies, (t) => handshakesPerSecond(t, true), (a, b) => a.perSecond > b.perSecond);
+  const rps = await best(['direct', ...proxies], requestsPerSecond, (a, b) => a.perSecond > b.perSecond);
+  const lat = await best(['direct', ...proxies], latency, (a, b) => a.p50 < b.p50);
+  const bulkRate = await best(['direct', ...proxies], bulk, (a, b) => a > b);
   const results = {
     node: process.version,
     cores: cpus().length,
     load_average_at_start: loadavg().map((l) => +l.toFixed(2)),
     phase_seconds: PHASE_MS / 1000,
-    handshakes_per_s: {
-      naive: await handshakesPerSecond('naive', false),
-      tlsmcp: await handshakesPerSecond('tlsmcp', false),
-      naive_resumed: await handshakesPerSecond('naive', true),
-      tlsmcp_resumed: await handshakesPerSecond('tlsmcp', true),
-    },
-    keepalive_rps: { direct: await requestsPerSecond('direct'), naive: await requestsPerSecond('naive'), tlsmcp: await requestsPerSecond('tlsmcp') },
-    latency_ms: { direct: await latency('direct'), naive: await latency('naive'), tlsmcp: await latency('tlsmcp') },
-    bulk_mb_per_s: { direct: await bulk('direct'), naive: await bulk('naive'), tlsmcp: await bulk('tlsmcp') },
+    rounds: ROUNDS,
+    handshakes_per_s: { naive: full.naive, tlsmcp: full.tlsmcp, naive_resumed: resumed.naive, tlsmcp_resumed: resumed.tlsmcp },
+    keepalive_rps: rps,
+    latency_ms: lat,
+    bulk_mb_per_s: bulkRate,
     idle_1000: { naive: await idleMemory('naive'), tlsmcp: await idleMemory('tlsmcp') },
   };
   const added = (t: 'naive' | 'tlsmcp') => `${(results.latency_ms[t].p50 - results.latency_ms.direct.p50).toFixed(3)}/${(results.latency_ms[t].p99 - results.latency_ms.direct.p99).toFixed(3)}`;
