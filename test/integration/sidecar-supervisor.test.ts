@@ -8,7 +8,8 @@ import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
 import { startEchoBackend, startEchoBackendOn, type CountingBackend } from '../helpers/proxy-backend.js';
 import { tlsConnect, tryEcho } from '../helpers/proxy-fixture.js';
 import { sidecarConfig, startSidecar } from '../helpers/proxy-sidecar.js';
-import { eventWithin, waitFor } from '../helpers/proxy-wait.js';
+import { eventWithin, waitFor, within } from '../helpers/proxy-wait.js';
+import { once } from 'node:events';
 import type { ProxySupervisor } from '../../src/supervisor/supervisor.js';
 import type { AuditLog } from '../../src/state/audit-log.js';
 import { createConnection } from 'node:net';
@@ -68,9 +69,10 @@ describe('supervisor', () => {
     await eventWithin(socket, 'secureConnect', 5_000);
     socket.write('hold');
     await eventWithin(socket, 'data', 5_000); // forwarding is live
-    const closedSoon = eventWithin(socket, 'close', 1_500);
+    const closedEvent = once(socket, 'close');
     await pki.ca.revoke(cert.record.id); // rewrites revocations.json, as `tlsmcp cert revoke` does
-    await closedSoon;
+    // Counted from the moment revocations.json is written.
+    await within(closedEvent, 1_500, 'the revoked connection closing');
     // New handshakes with that serial are refused too.
     const before = backend.connections;
     expect((await tryEcho({ port, caPem: pki.caPem, cert })).echoed).toBe(false);
