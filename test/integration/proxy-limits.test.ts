@@ -99,6 +99,19 @@ describe('forwarding and limits', () => {
     expect((await tryEcho({ port, caPem: pki.caPem, cert: alice })).echoed).toBe(true);
   });
 
+  it('listen.protocol tls12 lets a TLS 1.2 client in; ciphersuites pins the TLS 1.3 suite', async () => {
+    const { port } = await start({ protocol: 'tls12' });
+    expect((await tryEcho({ port, caPem: pki.caPem, cert: alice, maxVersion: 'TLSv1.2' })).echoed).toBe(true);
+    await proxy!.service.drain(0);
+    const pinned = await start({ ciphersuites: 'TLS_CHACHA20_POLY1305_SHA256' });
+    const socket = tlsConnect({ port: pinned.port, caPem: pki.caPem, cert: alice });
+    socket.on('error', () => undefined);
+    await eventWithin(socket, 'secureConnect', 5_000);
+    expect(socket.getCipher().standardName).toBe('TLS_CHACHA20_POLY1305_SHA256');
+    expect(socket.getProtocol()).toBe('TLSv1.3');
+    socket.destroy();
+  });
+
   it('drain stops accepting, lets a live connection finish, and cuts it at the deadline', async () => {
     const { port, service } = await start();
     const socket = await openEchoing(port);
