@@ -6,7 +6,7 @@
  * hold them). Results go back to the parent over IPC.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls';
 
 export interface LoadJob {
   mode: 'handshake' | 'keepalive' | 'bulk' | 'idle';
@@ -23,6 +23,10 @@ export interface LoadJob {
 
 const REQUEST = Buffer.from('GET / HTTP/1.1\r\nHost: bench\r\n\r\n');
 
+// One secure context for every connection: building one per connection (parsing
+// the key and certificates) would make the client, not the proxy, the bottleneck.
+let context: SecureContext | undefined;
+
 function open(job: LoadJob, session?: Buffer): Promise<Socket> {
   return new Promise((resolve, reject) => {
     if (!job.tls) {
@@ -30,7 +34,8 @@ function open(job: LoadJob, session?: Buffer): Promise<Socket> {
       s.once('error', reject);
       return;
     }
-    const options: ConnectionOptions = { host: '127.0.0.1', port: job.port, servername: 'localhost', ...job.tls, ...(session ? { session } : {}) };
+    context ??= createSecureContext(job.tls);
+    const options: ConnectionOptions = { host: '127.0.0.1', port: job.port, servername: 'localhost', secureContext: context, ...(session ? { session } : {}) };
     const s = tlsConnect(options, () => resolve(s));
     s.setNoDelay(true);
     s.once('error', reject);

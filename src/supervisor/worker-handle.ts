@@ -3,6 +3,7 @@
  * route requests and their replies, restart with backoff when it dies, drain
  * and stop on request. The supervisor holds one handle per service.
  */
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
 import { TlsmcpError } from '../errors.js';
@@ -19,6 +20,14 @@ export interface WorkerHandleOptions {
   testHooks: boolean;
   onEvents: (events: ConnectionEvent[], stats: WorkerStats) => void;
   onStateChange?: (state: WorkerState) => void;
+  /**
+   * V8's initial heap size for the worker isolate, in MB (0: V8's default). With
+   * the default, a worker whose heap holds zod and the proxy code sits close to
+   * its first old-space limit and runs a full mark-compact every ~100 ms under
+   * bulk traffic; 64 MB of headroom measured ~15% more throughput and a third of
+   * the GC helper-thread CPU (see bench/).
+   */
+  initialHeapMb?: number;
   /** First restart delay; doubles up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
@@ -87,6 +96,10 @@ export function createWorkerHandle(options: WorkerHandleOptions): WorkerHandle {
   function spawn(): Promise<void> {
     return new Promise((resolve, reject) => {
       let settled = false;
+      // Read by V8 when it configures a new isolate's heap, so it applies to the
+      // worker about to start (the flag is process-wide; setting it again is harmless).
+      const heapMb = options.initialHeapMb ?? 64;
+      if (heapMb > 0) setFlagsFromString(`--initial-heap-size=${heapMb}`);
       const w = new Worker(options.entry.url, { execArgv: options.entry.execArgv, workerData: options.entry.workerData, stdout: false, stderr: false });
       worker = w;
       const spec = address ? { ...handle.spec, listen: address } : handle.spec; // keep a port 0 service on its port across restarts
