@@ -30,7 +30,8 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
   const live = new Set<Live>();
   const bySerial = new Map<string, Set<Live>>();
   const acceptedAt = new WeakMap<object, number>();
-  const ticketKeys = randomBytes(48);
+  let ticketKeys = randomBytes(48);
+  let trust = options.material.caPems.join('\n');
   let backendReady = true;
   let draining = false;
   let idleWaiters: (() => void)[] = [];
@@ -98,6 +99,11 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
       if (!socket.authorized) {
         const code = String(socket.authorizationError ?? 'unknown');
         return refuse(reasonForAuthorizationError(code), `certificate not accepted: ${code}`);
+      }
+      // A resumed session carries the verdict of its first handshake: recheck
+      // what time can change since (OpenSSL checked it for full handshakes).
+      if (socket.isSessionReused() && Date.parse(identity.cert.validTo) <= Date.now()) {
+        return refuse('expired', `certificate ${identity.serial} expired (resumed session)`);
       }
       if (revoked.has(identity.serial)) return refuse('revoked', `certificate ${identity.serial} is revoked`);
       const denial = policy(identity);
@@ -181,6 +187,13 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
     },
     reload(next, material) {
       const changes = diffSpecs(spec, next);
+      const nextTrust = material.caPems.join('\n');
+      if (nextTrust !== trust) {
+        // New trust anchors: sessions verified under the old ones must not resume.
+        ticketKeys = randomBytes(48);
+        trust = nextTrust;
+        changes.applied.push('trust');
+      }
       server.setSecureContext(serverContextOptions(next, material, ticketKeys));
       const cc = clientCertOptions(next);
       // Read by tls.Server for each new connection.
