@@ -13,7 +13,7 @@ import { DEMO_BACKEND_PORT } from '../config/defaults.js';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
-import { createAuditLog } from '../state/audit-log.js';
+import { createAuditLog, type AuditLog } from '../state/audit-log.js';
 import { statePaths } from '../state/state-dir.js';
 import { VERSION } from '../version.js';
 import { startDemoBackend, type DemoBackend } from './demo-backend.js';
@@ -34,6 +34,11 @@ export interface RunSidecarOptions {
 
 export interface Sidecar {
   supervisor: ProxySupervisor;
+  /** The CA and audit log this sidecar runs on, for components embedded beside it (the MCP listener). */
+  ca: CertificateAuthority;
+  auditLog: AuditLog;
+  /** Runs first on close (before draining), e.g. to stop an MCP listener that uses the supervisor. */
+  onClose(hook: () => Promise<void>): void;
   admin: AdminServer | undefined;
   /** Resolves once a signal-triggered shutdown has finished. */
   done: Promise<void>;
@@ -103,11 +108,15 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
   }
 
   let closing: Promise<void> | undefined;
+  const closeHooks: (() => Promise<void>)[] = [];
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   const close = (opts: { drainMs?: number } = {}) => {
     closing ??= (async () => {
       removeSignals();
+      for (const hook of closeHooks) {
+        await hook().catch((err: unknown) => logger.error({ event: 'close_hook_failed', err: (err as Error).message }, 'a component failed to close'));
+      }
       await admin?.close();
       await supervisor.close(opts);
       await demoBackend?.close();
@@ -140,7 +149,7 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
     process.on('SIGINT', onInt);
   }
   if (options.demo) await explainDemo(ca, supervisor, logger, stateDir);
-  return { supervisor, admin, done, close };
+  return { supervisor, ca, auditLog, admin, done, close, onClose: (hook) => closeHooks.push(hook) };
 }
 
 /** Issues (once) a demo client certificate and logs how to curl through the proxy. */

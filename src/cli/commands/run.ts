@@ -1,9 +1,12 @@
 /**
  * `tlsmcp run [--config FILE]`: the mTLS sidecar in the foreground. Without a
  * config it runs the embedded demo (a CA, a demo backend, a client cert to
- * curl with). SIGHUP reloads; SIGTERM drains live connections and exits 0.
+ * curl with). With mcp.transport http or sse it also serves the MCP tools on
+ * the remote mTLS listener. SIGHUP reloads; SIGTERM drains live connections and exits 0.
  */
 import type { Command } from 'commander';
+import { startMcpBesideSidecar } from '../../app/mcp-beside-sidecar.js';
+import { loadConfigFile } from '../../config/load.js';
 import { runSidecar } from '../../supervisor/run-sidecar.js';
 import type { CliContext } from '../context.js';
 
@@ -18,6 +21,12 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         const stateDir = ctx.stateDir(cmd, config);
         const logger = ctx.logger(cmd, config);
         const sidecar = await runSidecar({ config, configFile, stateDir, logger, demo: !configFile, signals: true });
+        try {
+          await startMcpBesideSidecar({ sidecar, config, stateDir, logger, reloadConfig: configFile ? () => loadConfigFile(configFile) : undefined });
+        } catch (err) {
+          await sidecar.close({ drainMs: 0 });
+          throw err;
+        }
         await sidecar.done;
         logger.info({ event: 'stopped' }, 'stopped');
         return 0;
