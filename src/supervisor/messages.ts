@@ -4,6 +4,7 @@
  * version skew or a bug shows up as a clear error instead of a silent misroute.
  */
 import { z } from 'zod';
+import { mcpWorkerSpecSchema } from '../mcp-front/worker-spec.js';
 
 const hostPort = z.object({ host: z.string(), port: z.number().int().min(0).max(65535) });
 
@@ -39,6 +40,8 @@ export const workerSpecSchema = z.object({
   log_level: z.string(),
   /** Bind with SO_REUSEPORT so several workers share the port (Node >= 22.12). */
   reuse_port: z.boolean().optional(),
+  /** `protocol: mcp` services: the MCP front's backend, authorization and audit settings. */
+  mcp: mcpWorkerSpecSchema.optional(),
 });
 export type WorkerSpec = z.infer<typeof workerSpecSchema>;
 

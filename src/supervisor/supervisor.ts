@@ -69,6 +69,7 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
   const { ca, logger } = options;
   const clock = options.clock ?? (() => new Date());
   const pickEntry = options.workerEntry ?? ((protocol: string) => resolveWorkerEntry(protocol));
+  const auditPath = statePaths(options.stateDir).auditLog;
   let config = options.config;
   const services = new Map<string, Managed>();
   let revoked = new Set<string>();
@@ -113,7 +114,7 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
     m.resolved = resolved;
     m.svc = svc;
     options.metrics?.certificate(svc.name, resolved.notAfter);
-    const result = m.handle ? await m.handle.reload({ ...workerSpecOf(svc, config), reuse_port: m.handle.spec.reuse_port }, resolved.material) : { applied: [] };
+    const result = m.handle ? await m.handle.reload({ ...workerSpecOf(svc, config, auditPath), reuse_port: m.handle.spec.reuse_port }, resolved.material) : { applied: [] };
     watchCertFiles(m);
     scheduleRenewal(m);
     return result;
@@ -130,8 +131,9 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
     }
     m.resolved = await resolveMaterial(svc, ca, clock());
     options.metrics?.certificate(svc.name, m.resolved.notAfter);
-    const count = options.workersPerListener ?? workersPerListener();
-    const spec = { ...workerSpecOf(svc, config), reuse_port: count > 1 };
+    // An MCP front keeps its sessions in memory: one worker per MCP service, always.
+    const count = svc.protocol === 'mcp' ? 1 : (options.workersPerListener ?? workersPerListener());
+    const spec = { ...workerSpecOf(svc, config, auditPath), reuse_port: count > 1 };
     const members = Array.from({ length: count }, () => createWorkerHandle({
       spec,
       material: () => m.resolved!.material,

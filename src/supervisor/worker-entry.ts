@@ -1,8 +1,8 @@
 /**
  * Which worker script runs a service, by protocol. From the TypeScript source
  * (tsx, vitest) the worker is a .ts file loaded through the tsx loader; from
- * the build it is the compiled .js beside dist/src. A second worker type (the
- * MCP front, `protocol: mcp`) plugs in by adding its entry here. Node 20 ignores
+ * the build it is the compiled .js beside dist/src. `protocol: mcp` services run
+ * the MCP front worker. Node 20 ignores
  * `--import tsx` in a Worker's execArgv, so source runs go through
  * workers/dev-loader.mjs, which registers tsx in the thread first.
  */
@@ -17,7 +17,7 @@ export interface WorkerEntry {
 
 const ENTRIES: Record<string, string | undefined> = {
   tcp: 'proxy-worker',
-  // mcp: 'mcp-front-worker', once src/mcp-front lands.
+  mcp: 'mcp-front-worker',
 };
 
 /** The entry for a protocol, or undefined when no worker type serves it yet. */

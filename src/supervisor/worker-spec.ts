@@ -3,9 +3,11 @@
  * which changes between two configs a running worker cannot take live.
  */
 import type { Config, ServiceConfig } from '../config/schema.js';
+import { mcpWorkerSpecOf } from '../mcp-front/worker-spec.js';
 import type { WorkerSpec } from './messages.js';
 
-export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>): WorkerSpec {
+/** `auditPath` is where an MCP front worker appends its per-request audit events. */
+export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>, auditPath?: string): WorkerSpec {
   const m = svc.mtls;
   const backend = svc.backend.address ?? { host: '127.0.0.1', port: 0 };
   return {
@@ -30,6 +32,7 @@ export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>
     limits: { ...svc.limits },
     audit: config.logging.audit,
     log_level: config.logging.level,
+    ...(svc.protocol === 'mcp' ? { mcp: mcpWorkerSpecOf(svc, config.logging.audit ? auditPath : undefined) } : {}),
   };
 }
 

@@ -206,7 +206,7 @@ describe('supervisor: renewal and protocols', () => {
     socket.destroy();
   });
 
-  it('skips a protocol: mcp service with a clear reason and runs the TCP ones', async () => {
+  it('skips a service whose protocol has no worker, with a clear reason, and runs the TCP ones', async () => {
     const config = sidecarConfig(pki, [
       { name: 'api', listen: '127.0.0.1:0', backend: `127.0.0.1:${backend.port}` },
       { name: 'tools', protocol: 'mcp', listen: '127.0.0.1:0', backend: { command: ['node', '--version'] } },

@@ -19,7 +19,12 @@ describe('resolveWorkerEntry', () => {
     else expect(entry).toBeUndefined();
   });
 
-  it('has no worker for protocol mcp yet', () => {
-    expect(resolveWorkerEntry('mcp')).toBeUndefined();
+  it('runs the MCP front worker for protocol mcp', () => {
+    const entry = resolveWorkerEntry('mcp')!;
+    expect((entry.workerData as { tlsmcpEntry: string }).tlsmcpEntry.endsWith('/workers/mcp-front-worker.ts')).toBe(true);
+  });
+
+  it('has no worker for an unknown protocol', () => {
+    expect(resolveWorkerEntry('udp')).toBeUndefined();
   });
 });
