@@ -36,6 +36,8 @@ const server = createServer({ noDelay: true }, (socket) => {
       at = text.indexOf('\r\n\r\n', last);
     }
     tail = text.slice(last).slice(-3);
+    // HTTP/1.0 (openssl s_time -www) expects the server to close after the reply.
+    if (count === 1 && text.includes('HTTP/1.0')) return void socket.end(RESPONSE);
     if (count === 1) socket.write(RESPONSE);
     else if (count > 1) socket.write(Buffer.concat(Array.from({ length: count }, () => RESPONSE)));
   });

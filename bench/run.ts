@@ -9,6 +9,7 @@
  * load clients each run in their own process, so the proxy's memory is its own
  * and the load is spread over both cores.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,10 @@ const ca = createCertificateAuthority({ stateDir, policy });
 await ca.init({ keyType: 'ecdsa-p256' });
 const client = await ca.issue({ type: 'client', service: 'bench', cn: 'bench-client', keyType: 'ecdsa-p256' });
 const tls = { ca: client.caPem, cert: client.certPem, key: client.keyPem! };
+const files = { ca: join(dir, 'ca.pem'), cert: join(dir, 'client.pem'), key: join(dir, 'client.key') };
+writeFileSync(files.ca, client.caPem);
+writeFileSync(files.cert, client.certPem);
+writeFileSync(files.key, client.keyPem!, { mode: 0o600 });
 
 const backend = spawnChild('./backend.ts');
 const { port: backendPort } = await nextMessage<{ port: number }>(backend, 'ready');
@@ -80,6 +85,32 @@ async function handshakesPerSecond(t: Target, resume: boolean) {
     errors: results.reduce((a, r) => a + r.errors, 0),
     resumedShare: done ? +(results.reduce((a, r) => a + r.resumed, 0) / done).toFixed(2) : 0,
   };
+}
+
+/** New handshakes/s with a C client (openssl s_time, one process per core), which costs the load side less than Node's TLS. */
+async function sTimeHandshakes(t: Target) {
+  const seconds = Math.max(1, Math.round(PHASE_MS / 1000));
+  const cpu0 = await cpuMicros(t);
+  const runs = await Promise.all(
+    Array.from({ length: CLIENT_PROCS }, () =>
+      new Promise<number>((resolve) => {
+        const child = spawn('openssl', ['s_time', '-connect', `127.0.0.1:${targets[t].port}`, '-new', '-tls1_3', '-cert', files.cert, '-key', files.key, '-CAfile', files.ca, '-www', '/', '-time', String(seconds)], { stdio: ['ignore', 'pipe', 'ignore'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        const kill = setTimeout(() => child.kill('SIGKILL'), (seconds + 20) * 1000);
+        child.on('close', () => {
+          clearTimeout(kill);
+          // "1234 connections in 3 real seconds, ..."
+          const match = /(\d+) connections in (\d+) real seconds/.exec(out);
+          resolve(match ? Number(match[1]) / Number(match[2]) : 0);
+        });
+        child.on('error', () => resolve(0));
+      }),
+    ),
+  );
+  const perSecond = Math.round(runs.reduce((a, b) => a + b, 0));
+  const cpu = (await cpuMicros(t)) - cpu0;
+  return { perSecond, cpuMicrosEach: Math.round(cpu / Math.max(1, perSecond * seconds)) };
 }
 
 async function requestsPerSecond(t: Target) {
@@ -150,6 +181,7 @@ try {
   const proxies: Target[] = ['naive', 'tlsmcp'];
   const full = await best(proxies, (t) => handshakesPerSecond(t, false), (a, b) => a.perSecond > b.perSecond);
   const resumed = await best(proxies, (t) => handshakesPerSecond(t, true), (a, b) => a.perSecond > b.perSecond);
+  const sTime = await best(proxies, sTimeHandshakes, (a, b) => a.perSecond > b.perSecond);
   const rps = await best(['direct', ...proxies], requestsPerSecond, (a, b) => a.perSecond > b.perSecond);
   const lat = await best(['direct', ...proxies], latency, (a, b) => a.p50 < b.p50);
   const bulkRate = await best(['direct', ...proxies], bulk, (a, b) => a > b);
@@ -159,7 +191,7 @@ try {
     load_average_at_start: loadavg().map((l) => +l.toFixed(2)),
     phase_seconds: PHASE_MS / 1000,
     rounds: ROUNDS,
-    handshakes_per_s: { naive: full.naive, tlsmcp: full.tlsmcp, naive_resumed: resumed.naive, tlsmcp_resumed: resumed.tlsmcp },
+    handshakes_per_s: { naive: full.naive, tlsmcp: full.tlsmcp, naive_resumed: resumed.naive, tlsmcp_resumed: resumed.tlsmcp, naive_openssl_client: sTime.naive, tlsmcp_openssl_client: sTime.tlsmcp },
     keepalive_rps: rps,
     latency_ms: lat,
     bulk_mb_per_s: bulkRate,
@@ -170,6 +202,8 @@ try {
   console.log(`                          direct      naive pipe  tlsmcp`);
   console.log(`new mTLS handshakes/s     -           ${String(h.naive.perSecond).padEnd(12)}${h.tlsmcp.perSecond}   (errors ${h.naive.errors}/${h.tlsmcp.errors})`);
   console.log(`  proxy CPU µs each       -           ${String(h.naive.cpuMicrosEach).padEnd(12)}${h.tlsmcp.cpuMicrosEach}`);
+  console.log(`  openssl s_time client   -           ${String(h.naive_openssl_client.perSecond).padEnd(12)}${h.tlsmcp_openssl_client.perSecond}`);
+  console.log(`  proxy CPU µs each       -           ${String(h.naive_openssl_client.cpuMicrosEach).padEnd(12)}${h.tlsmcp_openssl_client.cpuMicrosEach}`);
   console.log(`  with session tickets    -           ${String(h.naive_resumed.perSecond).padEnd(12)}${h.tlsmcp_resumed.perSecond}   (resumed ${h.naive_resumed.resumedShare * 100}%/${h.tlsmcp_resumed.resumedShare * 100}%)`);
   console.log(`  proxy CPU µs each       -           ${String(h.naive_resumed.cpuMicrosEach).padEnd(12)}${h.tlsmcp_resumed.cpuMicrosEach}`);
   const k = results.keepalive_rps;
