@@ -17,7 +17,8 @@ import { createAuditLog, type AuditLog } from '../state/audit-log.js';
 import { statePaths } from '../state/state-dir.js';
 import { VERSION } from '../version.js';
 import { startDemoBackend, type DemoBackend } from './demo-backend.js';
-import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
+import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
+import { TlsmcpError } from '../errors.js';
 import { createSupervisor, type ProxySupervisor } from './supervisor.js';
 
 export interface RunSidecarOptions {
@@ -49,6 +50,12 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
   const { logger, stateDir } = options;
   let config = options.config;
   const paths = statePaths(stateDir);
+  const running = readRuntimeFile(stateDir);
+  if (running && running.pid !== process.pid) {
+    throw new TlsmcpError('ERR_PROXY', `tlsmcp is already running for state dir ${stateDir} (pid ${running.pid})`, {
+      fix: `use \`tlsmcp status\` / \`tlsmcp reload\` on it, stop it (kill -TERM ${running.pid}), or give this one another --state`,
+    });
+  }
   const auditLog = createAuditLog(paths.auditLog, { enabled: config.logging.audit, onError: (err) => logger.error({ event: 'audit_write_failed', err: err.message }, 'cannot append to the audit log') });
   const ca = createCertificateAuthority({ stateDir, policy: ttlPolicyFromConfig(config), logger, audit: auditLog });
   let demoBackend: DemoBackend | undefined;
@@ -85,16 +92,27 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
 
   let admin: AdminServer | undefined;
   if (config.admin.enabled) {
-    admin = await startAdminServer({
-      host: config.admin.address.host,
-      port: config.admin.address.port,
-      status: () => supervisor.status(),
-      reload,
-      registry: metrics.registry,
-      version: VERSION,
-      startedAt,
-      logger,
-    });
+    try {
+      admin = await startAdminServer({
+        host: config.admin.address.host,
+        port: config.admin.address.port,
+        status: () => supervisor.status(),
+        reload,
+        registry: metrics.registry,
+        version: VERSION,
+        startedAt,
+        logger,
+      });
+    } catch (err) {
+      await supervisor.close({ drainMs: 0 });
+      await demoBackend?.close();
+      await auditLog.close();
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new TlsmcpError('ERR_PROXY', `admin.address ${config.admin.address.host}:${config.admin.address.port}: cannot listen (${code ?? (err as Error).message})`, {
+        fix: code === 'EADDRINUSE' ? 'another process holds that port: change admin.address (port 0 picks a free one) or stop the other process' : 'check admin.address',
+        cause: err,
+      });
+    }
   }
   writeRuntimeFile(stateDir, {
     pid: process.pid,

@@ -76,6 +76,10 @@ describe('tlsmcp run', () => {
     const parsed = JSON.parse(status.stdout) as { services: { name: string; state: string; certificate: { source: string } }[] };
     expect(parsed.services[0]).toMatchObject({ name: 'echo', state: 'ready', certificate: { source: 'ca' } });
 
+    const second = await cli('run', '--config', join(pki.dir, 'tlsmcp.yaml'));
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('already running');
+
     const reload = await cli('reload', '--json');
     expect(reload.code).toBe(0);
     expect(JSON.parse(reload.stdout)).toMatchObject({ results: [{ service: 'echo', reloaded: true }] });
