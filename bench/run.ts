@@ -9,7 +9,7 @@
  * load clients each run in their own process, so the proxy's memory is its own
  * and the load is spread over both cores.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,12 +44,14 @@ writeFileSync(files.key, client.keyPem!, { mode: 0o600 });
 const backend = spawnChild('./backend.ts');
 const { port: backendPort } = await nextMessage<{ port: number }>(backend, 'ready');
 const serverCert = await ca.issue({ type: 'server', service: 'naive', cn: 'localhost', dns: ['localhost'], ip: ['127.0.0.1'], keyType: 'ecdsa-p256' });
-const naive = spawnChild('./naive-pipe.ts', { backendPort, certPem: serverCert.certPem, keyPem: serverCert.keyPem, caPem: client.caPem }, ['--expose-gc']);
-const proxy = spawnChild('./proxy-process.ts', { stateDir, backendPort, audit: process.env.BENCH_AUDIT !== '0' }, ['--expose-gc']);
+const spawnNaive = () => spawnChild('./naive-pipe.ts', { backendPort, certPem: serverCert.certPem, keyPem: serverCert.keyPem, caPem: client.caPem }, ['--expose-gc']);
+const spawnProxy = () => spawnChild('./proxy-process.ts', { stateDir, backendPort, audit: process.env.BENCH_AUDIT !== '0' }, ['--expose-gc']);
+let naive = spawnNaive();
+let proxy = spawnProxy();
 const [{ port: naivePort }, { port: proxyPort }] = await Promise.all([nextMessage<{ port: number }>(naive, 'ready'), nextMessage<{ port: number }>(proxy, 'ready')]);
 
 type Target = 'direct' | 'naive' | 'tlsmcp';
-const targets = {
+const targets: Record<Target, { port: number; tls: typeof tls | undefined; proc: ChildProcess | undefined }> = {
   direct: { port: backendPort, tls: undefined, proc: undefined },
   naive: { port: naivePort, tls, proc: naive },
   tlsmcp: { port: proxyPort, tls, proc: proxy },
@@ -139,6 +141,16 @@ async function memory(t: Target) {
   return nextMessage<{ rss: number; active: number }>(proc, 'memory');
 }
 
+/** Fresh proxy processes, so the idle-memory figure is not inflated by what earlier phases left on the heap. */
+async function respawnProxies() {
+  await Promise.all([stopChild(proxy), stopChild(naive)]);
+  naive = spawnNaive();
+  proxy = spawnProxy();
+  const [n, p] = await Promise.all([nextMessage<{ port: number }>(naive, 'ready'), nextMessage<{ port: number }>(proxy, 'ready')]);
+  targets.naive = { port: n.port, tls, proc: naive };
+  targets.tlsmcp = { port: p.port, tls, proc: proxy };
+}
+
 async function idleMemory(t: Target) {
   const before = await memory(t);
   const children = Array.from({ length: 2 }, () => spawnChild('./load-client.ts'));
@@ -195,7 +207,10 @@ try {
     keepalive_rps: rps,
     latency_ms: lat,
     bulk_mb_per_s: bulkRate,
-    idle_1000: { naive: await idleMemory('naive'), tlsmcp: await idleMemory('tlsmcp') },
+    idle_1000: await (async () => {
+      await respawnProxies();
+      return { naive: await idleMemory('naive'), tlsmcp: await idleMemory('tlsmcp') };
+    })(),
   };
   const added = (t: 'naive' | 'tlsmcp') => `${(results.latency_ms[t].p50 - results.latency_ms.direct.p50).toFixed(3)}/${(results.latency_ms[t].p99 - results.latency_ms.direct.p99).toFixed(3)}`;
   const h = results.handshakes_per_s;
@@ -215,7 +230,7 @@ try {
   const b = results.bulk_mb_per_s;
   console.log(`bulk MB/s                 ${String(b.direct).padEnd(12)}${String(b.naive).padEnd(12)}${b.tlsmcp}`);
   const i = results.idle_1000;
-  console.log(`1,000 idle mTLS conns     -           ${`${i.naive.rss_after_mb} MB`.padEnd(12)}${i.tlsmcp.rss_after_mb} MB RSS (${i.naive.per_connection_kb}/${i.tlsmcp.per_connection_kb} KB per connection; ${i.tlsmcp.open} open, ${i.tlsmcp.errors} errors)`);
+  console.log(`1,000 idle mTLS conns     -           ${`${i.naive.rss_before_mb}→${i.naive.rss_after_mb}`.padEnd(12)}${i.tlsmcp.rss_before_mb}→${i.tlsmcp.rss_after_mb} MB RSS, fresh processes (${i.naive.per_connection_kb}/${i.tlsmcp.per_connection_kb} KB per connection; ${i.tlsmcp.open} open, ${i.tlsmcp.errors} errors)`);
   const out = join(import.meta.dirname, 'results');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
