@@ -33,6 +33,7 @@ export async function computeCurrentScore(deps: McpServerDeps, options: { scanLi
     config: withBoundPorts(deps),
     ca: deps.ca,
     clock: deps.clock,
+    ...(deps.supervisor?.revocationsLoadedAt ? { revocationLoadedAt: deps.supervisor.revocationsLoadedAt() } : {}),
     ...(options.scanListeners
       ? {
           scanListener: async (_service, host, port) => {

@@ -1,11 +1,12 @@
 /**
  * Follows the state dir's revocations.json, which `tlsmcp cert revoke` (another
  * process) rewrites atomically with a bumped `generation`. fs.watch on the
- * directory gives near-instant notice; fs.watchFile polling backs it up on
- * filesystems where watch events are unreliable. Either way a change is seen
+ * directory gives near-instant notice; a re-read every poll interval backs it
+ * up on filesystems where watch events are unreliable, and tells how fresh the
+ * list is (the score's "stale revocation data"). Either way a change is seen
  * well within a second.
  */
-import { watch, watchFile, unwatchFile, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { readRevocations } from '../ca/inventory.js';
 import type { Logger } from '../logger.js';
@@ -22,6 +23,8 @@ export interface RevocationWatcherOptions {
 export interface RevocationWatcher {
   /** The serials revoked when last read. */
   current(): string[];
+  /** When the file was last read successfully (ISO), or null if never. */
+  loadedAt(): string | null;
   /** Reads the file now (also what the watchers call). */
   check(): void;
   close(): void;
@@ -33,6 +36,7 @@ export function createRevocationWatcher(options: RevocationWatcherOptions): Revo
   let serials: string[] = [];
   let dirWatcher: FSWatcher | undefined;
   let closed = false;
+  let loadedAt: string | null = null;
 
   const check = () => {
     if (closed) return;
@@ -43,6 +47,7 @@ export function createRevocationWatcher(options: RevocationWatcherOptions): Revo
       logger.error({ event: 'revocations_unreadable', path, err: (err as Error).message }, 'cannot read revocations; keeping the last list');
       return;
     }
+    loadedAt = new Date().toISOString();
     if (file.generation === generation) return;
     const first = generation === -1;
     generation = file.generation;
@@ -60,15 +65,17 @@ export function createRevocationWatcher(options: RevocationWatcherOptions): Revo
   } catch {
     // The state dir may not exist yet (no CA): polling still covers it.
   }
-  watchFile(path, { interval: Math.min(options.pollMs, 500), persistent: false }, () => check());
+  const poll = setInterval(check, Math.min(options.pollMs, 500));
+  poll.unref();
 
   return {
     current: () => serials,
+    loadedAt: () => loadedAt,
     check,
     close() {
       closed = true;
       dirWatcher?.close();
-      unwatchFile(path);
+      clearInterval(poll);
     },
   };
 }

@@ -212,6 +212,8 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
       }
     },
 
+    revocationsLoadedAt: () => revocationWatcher?.loadedAt() ?? null,
+
     status(): ServiceStatus[] {
       return [...services.values()].map(({ svc, handle, resolved, skipped }) => {
         const stats = handle?.stats;

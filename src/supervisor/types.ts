@@ -59,6 +59,8 @@ export interface Supervisor {
   status(): ServiceStatus[];
   /** Re-reads certificates (and, given a new config, policy) for one service or all. */
   reload(options?: { service?: string; config?: import('../config/schema.js').Config }): Promise<ReloadResult[]>;
+  /** When the revocation list was last read (ISO), or null before the first read; for the score's freshness rule. */
+  revocationsLoadedAt?(): string | null;
   /** Pushes revoked serials to every worker now; resolves with what each cut. */
   revoke(serials: string[]): Promise<RevokeResult[]>;
   /** Stop accepting, let live connections finish up to the drain deadline, stop workers. Safe to call twice. */
