@@ -52,6 +52,7 @@ export interface ProxySupervisor extends Supervisor {
   address(service: string): { host: string; port: number } | undefined;
   /** Test hook: makes the service's worker throw, to exercise restart. */
   crashWorker(service: string): void;
+  revocationsLoadedAt(): string | null;
 }
 
 interface Managed {
