@@ -87,4 +87,14 @@ describe('the tlsmcp command', () => {
     expect(issue.code).toBe(0);
     expect(issue.stdout).toContain('$TLSMCP_P12_PASSWORD, else empty');
   }, SLOW);
+
+  it('runs as `npx tlsmcp` from a checkout (the package\'s own bin), without fetching anything', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { stdout } = await promisify(execFile)('npx', ['--no-install', 'tlsmcp', '--help'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: { ...process.env, npm_config_update_notifier: 'false' },
+    });
+    expect(stdout).toMatch(/Usage: tlsmcp/);
+  }, SLOW);
 });
