@@ -9,7 +9,8 @@ import type { ConnectionEvent, TlsMaterial, WorkerSpec } from '../supervisor/mes
 import { forward } from './forward.js';
 import { createStatsCounter } from './stats.js';
 import { versionOptions } from './tls-options.js';
-import { diffSpecs, listenAddressOf, type ProxyService, type ProxyServiceOptions } from './proxy-service.js';
+import { bindListener, createLiveSet } from './listener-lifecycle.js';
+import { diffSpecs, type ProxyService, type ProxyServiceOptions } from './proxy-service.js';
 
 function clientContext(spec: WorkerSpec, material: TlsMaterial): SecureContext {
   return createSecureContext({ ...versionOptions(spec), cert: material.certPem, key: material.keyPem, ca: material.caPems });
@@ -21,8 +22,7 @@ export function createClientProxy(options: ProxyServiceOptions): ProxyService {
   let context = clientContext(spec, options.material);
   let session: Buffer | undefined;
   const stats = createStatsCounter();
-  const live = new Set<Socket>();
-  let idleWaiters: (() => void)[] = [];
+  const live = createLiveSet<Socket>();
   let backendReady = true;
   let draining = false;
 
@@ -72,10 +72,6 @@ export function createClientProxy(options: ProxyServiceOptions): ProxyService {
     local.once('close', () => {
       clearTimeout(dialTimer);
       live.delete(local);
-      if (live.size === 0 && idleWaiters.length > 0) {
-        for (const wake of idleWaiters) wake();
-        idleWaiters = [];
-      }
       const bytesIn = local.bytesRead;
       const bytesOut = local.bytesWritten;
       stats.closed(bytesIn, bytesOut);
@@ -99,17 +95,7 @@ export function createClientProxy(options: ProxyServiceOptions): ProxyService {
   server.maxConnections = spec.limits.max_connections;
 
   return {
-    async listen() {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        // reusePort is ignored before Node 22.12; the supervisor only asks for it where it works.
-        server.listen({ host: spec.listen.host, port: spec.listen.port, ...(spec.reuse_port ? { reusePort: true } : {}) }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      return listenAddressOf(server, spec.listen.host);
-    },
+    listen: () => bindListener(server, spec),
     reload(next, material) {
       const changes = diffSpecs(spec, next);
       context = clientContext(next, material);
@@ -123,19 +109,9 @@ export function createClientProxy(options: ProxyServiceOptions): ProxyService {
       backendReady = ready;
     },
     stats: () => stats.snapshot(),
-    async drain(deadlineMs) {
+    drain(deadlineMs) {
       draining = true;
-      server.close();
-      if (live.size === 0) return 0;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => idleWaiters.push(resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs))),
-      ]);
-      clearTimeout(timer);
-      const forced = live.size;
-      for (const socket of live) socket.destroy();
-      return forced;
+      return live.drain(server, deadlineMs, (socket) => socket.destroy());
     },
   };
 }

@@ -3,7 +3,6 @@
  * one service, in server mode (mTLS in, TCP out) or client mode (TCP in, mTLS
  * out). The worker entry drives it over messages; tests drive it directly.
  */
-import type { AddressInfo, Server } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { ConnectionEvent, TlsMaterial, WorkerSpec, WorkerStats } from '../supervisor/messages.js';
 import { createClientProxy } from './client-proxy.js';
@@ -35,11 +34,6 @@ export interface ProxyService {
 
 export function createProxyService(options: ProxyServiceOptions): ProxyService {
   return options.spec.mode === 'client' ? createClientProxy(options) : createServerProxy(options);
-}
-
-export function listenAddressOf(server: Server, host: string): { host: string; port: number } {
-  const address = server.address() as AddressInfo;
-  return { host, port: address.port };
 }
 
 /** Which settings of a new spec a running listener can take live. */

@@ -14,7 +14,8 @@ import { identityOf, sanList, type PeerIdentity } from './identity.js';
 import { compilePolicy, type IdentityPolicy } from './policy.js';
 import { createStatsCounter, reasonForAuthorizationError, type RejectReason } from './stats.js';
 import { clientCertOptions, serverContextOptions } from './tls-options.js';
-import { diffSpecs, listenAddressOf, type ProxyService, type ProxyServiceOptions } from './proxy-service.js';
+import { bindListener, createLiveSet } from './listener-lifecycle.js';
+import { diffSpecs, type ProxyService, type ProxyServiceOptions } from './proxy-service.js';
 
 interface Live {
   socket: TLSSocket;
@@ -27,14 +28,13 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
   let policy: IdentityPolicy = compilePolicy(spec.mtls);
   const revoked = new Set<string>(options.revoked);
   const stats = createStatsCounter();
-  const live = new Set<Live>();
+  const live = createLiveSet<Live>();
   const bySerial = new Map<string, Set<Live>>();
   const acceptedAt = new WeakMap<object, number>();
   let ticketKeys = randomBytes(48);
   let trust = options.material.caPems.join('\n');
   let backendReady = true;
   let draining = false;
-  let idleWaiters: (() => void)[] = [];
 
   const server: Server = createServer({
     ...serverContextOptions(spec, options.material, ticketKeys),
@@ -147,10 +147,6 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
         set?.delete(entry);
         if (set?.size === 0) bySerial.delete(entry.serial);
       }
-      if (live.size === 0 && idleWaiters.length > 0) {
-        for (const wake of idleWaiters) wake();
-        idleWaiters = [];
-      }
       const bytesIn = backend.bytesWritten;
       const bytesOut = backend.bytesRead;
       stats.closed(bytesIn, bytesOut);
@@ -174,17 +170,7 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
   }
 
   return {
-    async listen() {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        // reusePort is ignored before Node 22.12; the supervisor only asks for it where it works.
-        server.listen({ host: spec.listen.host, port: spec.listen.port, ...(spec.reuse_port ? { reusePort: true } : {}) }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      return listenAddressOf(server, spec.listen.host);
-    },
+    listen: () => bindListener(server, spec),
     reload(next, material) {
       const changes = diffSpecs(spec, next);
       const nextTrust = material.caPems.join('\n');
@@ -221,19 +207,9 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
       backendReady = ready;
     },
     stats: (): WorkerStats => stats.snapshot(),
-    async drain(deadlineMs) {
+    drain(deadlineMs) {
       draining = true;
-      server.close();
-      if (live.size === 0) return 0;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => idleWaiters.push(resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs))),
-      ]);
-      clearTimeout(timer);
-      const forced = live.size;
-      for (const entry of live) entry.socket.destroy();
-      return forced;
+      return live.drain(server, deadlineMs, (entry) => entry.socket.destroy());
     },
   };
 }
