@@ -5,21 +5,14 @@
  * closes. Its MCP-specific settings arrive as `spec.mcp` (worker-spec.ts).
  * Audit events go straight to the audit log file (appends are line-atomic).
  */
-import { z } from 'zod';
 import { createLogger, type Logger } from '../logger.js';
 import { createAuditLog, type AuditLog } from '../state/audit-log.js';
-import { fromWorkerSchema, toWorkerSchema, type FromWorker, type ToWorker, type WorkerStats } from '../supervisor/messages.js';
+import { fromWorkerSchema, type FromWorker, type ToWorker, type WorkerStats } from '../supervisor/messages.js';
+import { crashWorkerForTest, onSupervisorMessages, type MessagePortLike } from '../supervisor/worker-port.js';
 import { createMcpFront, type McpFront } from './front.js';
-import { mcpServiceFromSpec, mcpWorkerSpecSchema } from './worker-spec.js';
-
-export interface MessagePortLike {
-  on(event: 'message', listener: (value: unknown) => void): unknown;
-  postMessage(value: unknown): void;
-  close?(): void;
-}
+import { mcpServiceFromSpec } from './worker-spec.js';
 
 const STATS_MS = 1_000;
-const withMcp = z.object({ spec: z.object({ mcp: mcpWorkerSpecSchema }) });
 
 export function runMcpFrontWorker(port: MessagePortLike, makeLogger: (level: string) => Logger = (level) => createLogger({ level: level as never, name: 'tlsmcp-mcp-worker' })): void {
   let front: McpFront | undefined;
@@ -34,17 +27,16 @@ export function runMcpFrontWorker(port: MessagePortLike, makeLogger: (level: str
     return { ...c, bytes_in: 0, bytes_out: 0 };
   };
 
-  async function handle(message: ToWorker, raw: unknown): Promise<void> {
+  async function handle(message: ToWorker): Promise<void> {
     switch (message.type) {
       case 'start': {
         testHooks = message.test_hooks;
         logger = makeLogger(message.spec.log_level);
-        const extra = withMcp.safeParse(raw);
-        if (!extra.success) {
-          send({ type: 'start_failed', error: `service "${message.spec.name}": the start message has no valid spec.mcp (build it with mcpWorkerSpecOf)` });
+        const mcp = message.spec.mcp;
+        if (!mcp) {
+          send({ type: 'start_failed', error: `service "${message.spec.name}": the start message has no spec.mcp (workerSpecOf builds it for protocol: mcp)` });
           return;
         }
-        const mcp = extra.data.spec.mcp;
         try {
           auditLog = message.spec.audit && mcp.audit_path ? createAuditLog(mcp.audit_path) : undefined;
           const revoked = new Set(message.revoked);
@@ -70,9 +62,8 @@ export function runMcpFrontWorker(port: MessagePortLike, makeLogger: (level: str
         try {
           front.setSecureContext(message.material);
           const applied = ['certificate'];
-          const extra = withMcp.safeParse(raw);
-          if (extra.success) {
-            front.setPolicy({ authorization: extra.data.spec.mcp.authorization, mtls: { ...message.spec.mtls, revocation_refresh: 0 } });
+          if (message.spec.mcp) {
+            front.setPolicy({ authorization: message.spec.mcp.authorization, mtls: { ...message.spec.mtls, revocation_refresh: 0 } });
             applied.push('policy');
           }
           send({ type: 'reloaded', id: message.id, applied });
@@ -95,21 +86,11 @@ export function runMcpFrontWorker(port: MessagePortLike, makeLogger: (level: str
         return;
       }
       case 'crash': {
-        if (!testHooks) return;
-        setImmediate(() => {
-          throw new Error('test hook: worker crash requested');
-        });
+        if (testHooks) crashWorkerForTest();
         return;
       }
     }
   }
 
-  port.on('message', (value) => {
-    const parsed = toWorkerSchema.safeParse(value);
-    if (!parsed.success) {
-      logger?.error({ event: 'bad_message', issues: parsed.error.issues.slice(0, 3) }, 'MCP front worker got a malformed message');
-      return;
-    }
-    void handle(parsed.data, value);
-  });
+  onSupervisorMessages(port, () => logger, handle);
 }

@@ -6,15 +6,10 @@
  * connection.
  */
 import { createLogger, type Logger } from '../logger.js';
-import { fromWorkerSchema, toWorkerSchema, type ConnectionEvent, type FromWorker, type ToWorker } from '../supervisor/messages.js';
+import { fromWorkerSchema, type ConnectionEvent, type FromWorker, type ToWorker } from '../supervisor/messages.js';
+import { crashWorkerForTest, onSupervisorMessages, type MessagePortLike } from '../supervisor/worker-port.js';
 import { createHealthCheck, type HealthCheck } from './health-check.js';
 import { createProxyService, type ProxyService } from './proxy-service.js';
-
-export interface MessagePortLike {
-  on(event: 'message', listener: (value: unknown) => void): unknown;
-  postMessage(value: unknown): void;
-  close?(): void;
-}
 
 const FLUSH_MS = 100;
 const FLUSH_EVENTS = 256;
@@ -105,21 +100,11 @@ export function runProxyWorker(port: MessagePortLike, makeLogger: (level: string
         return;
       }
       case 'crash': {
-        if (!testHooks) return;
-        setImmediate(() => {
-          throw new Error('test hook: worker crash requested');
-        });
+        if (testHooks) crashWorkerForTest();
         return;
       }
     }
   }
 
-  port.on('message', (value) => {
-    const parsed = toWorkerSchema.safeParse(value);
-    if (!parsed.success) {
-      logger?.error({ event: 'bad_message', issues: parsed.error.issues.slice(0, 3) }, 'worker got a malformed message');
-      return;
-    }
-    void handle(parsed.data);
-  });
+  onSupervisorMessages(port, () => logger, handle);
 }

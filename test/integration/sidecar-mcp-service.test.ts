@@ -81,4 +81,29 @@ describe('supervisor: protocol mcp', () => {
     }
     await expect(connectRemoteClient(url, 'streamable-http', { cert: agent.certPem, key: agent.keyPem!, ca: pki.caPem })).rejects.toThrow();
   });
+
+  it('applies a new authorization policy on reload to the MCP front worker (spec.mcp reaches reloads, not only starts)', async () => {
+    const service = (allow: string[]) => ({
+      name: 'tools',
+      protocol: 'mcp',
+      listen: '127.0.0.1:0',
+      backend: { command: [process.execPath, '--import', 'tsx', STDIO_BACKEND_PATH] },
+      authorization: [{ identity: { cn: 'agent' }, allow_tools: allow }],
+    });
+    ({ supervisor, auditLog } = await startSidecar(pki, sidecarConfig(pki, [service(['echo', 'pid'])])));
+    const url = `https://${supervisor.status()[0]!.listen}`;
+    const agent = await pki.client('agent');
+    const remote = await connectRemoteClient(url, 'streamable-http', { cert: agent.certPem, key: agent.keyPem!, ca: pki.caPem });
+    try {
+      expect((await remote.client.callTool({ name: 'pid', arguments: {} })).isError).toBeFalsy();
+      const [result] = await supervisor.reload({ config: sidecarConfig(pki, [service(['echo'])]) });
+      expect(result).toMatchObject({ service: 'tools', reloaded: true });
+      expect(result!.applied).toContain('policy');
+      await expect(remote.client.callTool({ name: 'pid', arguments: {} })).rejects.toThrow(/lacks permission tool:pid/);
+      const echoed = await remote.client.callTool({ name: 'echo', arguments: { text: 'still allowed' } });
+      expect(echoed.content).toEqual([{ type: 'text', text: 'still allowed' }]);
+    } finally {
+      await remote.close();
+    }
+  });
 });
