@@ -131,7 +131,8 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   const close = (opts: { drainMs?: number } = {}) => {
     closing ??= (async () => {
-      removeSignals();
+      // Signal handlers stay installed until the drain is over: without them a
+      // SIGHUP (or a second SIGTERM) would kill the process mid-drain.
       for (const hook of closeHooks) {
         await hook().catch((err: unknown) => logger.error({ event: 'close_hook_failed', err: (err as Error).message }, 'a component failed to close'));
       }
@@ -140,12 +141,17 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
       await demoBackend?.close();
       removeRuntimeFile(stateDir, process.pid);
       await auditLog.close();
+      removeSignals();
       resolveDone();
     })();
     return closing;
   };
 
   const onHup = () => {
+    if (closing) {
+      logger.info({ event: 'sighup_ignored' }, 'SIGHUP while draining: ignored');
+      return;
+    }
     logger.info({ event: 'sighup' }, 'SIGHUP: reloading certificates and config');
     void reload().then((results) => logger.info({ event: 'reload_done', results }, 'reload done'));
   };

@@ -117,7 +117,7 @@ describe('tlsmcp run', () => {
     expect(r.stderr).toContain('ERR_NOT_RUNNING');
   });
 
-  it('drains on SIGTERM: a live connection can still finish, then the process exits 0', async () => {
+  it('drains on SIGTERM, and a SIGHUP mid-drain does not kill it: a live connection can still finish, then the process exits 0', async () => {
     const { port } = await startRun();
     const socket = tlsConnect({ port, caPem: pki.caPem, cert: await pki.client('alice') });
     socket.on('error', () => undefined);
@@ -128,6 +128,9 @@ describe('tlsmcp run', () => {
     const exited = eventWithin(child!, 'exit', 20_000);
     child!.kill('SIGTERM');
     await waitFor(() => stderr.includes('draining'), { what: 'the drain log line' });
+    // A SIGHUP mid-drain must not kill the process (its default action would).
+    child!.kill('SIGHUP');
+    await waitFor(() => stderr.includes('SIGHUP while draining'), { what: 'the ignored-SIGHUP log line' });
     // New connections are no longer accepted...
     // ...but the live one still carries traffic until it finishes.
     socket.write('after-sigterm');
