@@ -3,7 +3,8 @@
  * passed through, max_connections refused cleanly, idle_timeout, a dead
  * backend, and the health check refusing clients at once while it is down.
  */
-import { createServer, type AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
@@ -86,6 +87,32 @@ describe('forwarding and limits', () => {
     const { port } = await start({}, deadPort);
     expect((await tryEcho({ port, caPem: pki.caPem, cert: alice })).echoed).toBe(false);
     await waitFor(() => proxy!.events.find((e) => e.reason === 'backend_dial_failed'), { what: 'a dial failure event' });
+  });
+
+  it('gives up on a backend that never answers after limits.dial_timeout, and closes the client', async () => {
+    // A stopped process's listener with a full accept queue: the kernel drops
+    // further SYNs, so a dial neither succeeds nor fails until our timeout.
+    const child = spawn(process.execPath, ['-e', "const s=require('net').createServer();s.listen({host:'127.0.0.1',port:0,backlog:1},()=>console.log(s.address().port))"], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const fillers: Socket[] = [];
+    try {
+      const [line] = (await eventWithin(child.stdout!, 'data', 10_000)) as [Buffer];
+      const silentPort = Number(line.toString().trim());
+      child.kill('SIGSTOP');
+      for (let i = 0; i < 3; i++) {
+        const filler = connect(silentPort, '127.0.0.1');
+        filler.on('error', () => undefined);
+        fillers.push(filler);
+      }
+      // backlog 1 admits two pending connections; the third already hangs.
+      await Promise.all([eventWithin(fillers[0]!, 'connect', 5_000), eventWithin(fillers[1]!, 'connect', 5_000)]);
+      const { port } = await start({ limits: { ...testSpec({ backendPort: silentPort }).limits, dial_timeout: 300 } }, silentPort);
+      expect((await tryEcho({ port, caPem: pki.caPem, cert: alice })).echoed).toBe(false);
+      const failure = await waitFor(() => proxy!.events.find((e) => e.reason === 'backend_dial_failed'), { what: 'a dial failure event' });
+      expect(failure.detail).toMatch(/did not answer within limits\.dial_timeout/);
+    } finally {
+      for (const f of fillers) f.destroy();
+      child.kill('SIGKILL');
+    }
   });
 
   it('while the health check says the backend is down, refuses clients at once', async () => {
