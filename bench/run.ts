@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { createCertificateAuthority } from '../src/ca/index.js';
 import { nextMessage, percentile, spawnChild, stopChild } from './children.js';
 import type { LoadJob } from './load-client.js';
+import { formatMcpFrontBench, runMcpFrontBench } from './mcp-front.js';
 
 const WATCHDOG_MS = 420_000;
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 3_000);
@@ -231,9 +232,12 @@ try {
   console.log(`bulk MB/s                 ${String(b.direct).padEnd(12)}${String(b.naive).padEnd(12)}${b.tlsmcp}`);
   const i = results.idle_1000;
   console.log(`1,000 idle mTLS conns     -           ${`${i.naive.rss_before_mb}→${i.naive.rss_after_mb}`.padEnd(12)}${i.tlsmcp.rss_before_mb}→${i.tlsmcp.rss_after_mb} MB RSS, fresh processes (${i.naive.per_connection_kb}/${i.tlsmcp.per_connection_kb} KB per connection; ${i.tlsmcp.open} open, ${i.tlsmcp.errors} errors)`);
+  // The MCP front: added latency of a tools/call through it against the same call direct.
+  const mcpFront = await runMcpFrontBench({ calls: Number(process.env.BENCH_MCP_CALLS ?? 300) });
+  console.log(`\n${formatMcpFrontBench(mcpFront)}`);
   const out = join(import.meta.dirname, 'results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify({ ...results, mcp_front: mcpFront }, null, 2)}\n`);
 } finally {
   await Promise.all([stopChild(proxy), stopChild(naive), stopChild(backend)]);
   rmSync(dir, { recursive: true, force: true });
