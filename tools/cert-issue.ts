@@ -6,7 +6,7 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { certTypeSchema, keyTypeSchema, sansSchema } from '../src/ca/types.js';
+import { certRecordSchema, certTypeSchema, keyTypeSchema } from '../src/ca/types.js';
 import { TlsmcpError } from '../src/errors.js';
 import type { McpServerDeps } from '../src/mcp/deps.js';
 import { serviceNameInput } from '../src/mcp/schemas.js';
@@ -28,17 +28,20 @@ const inputSchema = {
 };
 
 const outputSchema = {
-  id: z.string(),
-  serial: z.string(),
-  type: certTypeSchema,
-  service: z.string(),
-  cn: z.string(),
-  sans: sansSchema,
-  not_before: z.string(),
-  not_after: z.string(),
-  fingerprint_sha256: z.string(),
-  key_type: z.string(),
-  from_csr: z.boolean(),
+  // The record's public fields, as the CA defines them (never the key).
+  ...certRecordSchema.pick({
+    id: true,
+    serial: true,
+    type: true,
+    service: true,
+    cn: true,
+    sans: true,
+    not_before: true,
+    not_after: true,
+    fingerprint_sha256: true,
+    key_type: true,
+    from_csr: true,
+  }).shape,
   cert_pem: z.string(),
   ca_pem: z.string(),
   files: z.object({ cert: z.string(), ca: z.string() }),
