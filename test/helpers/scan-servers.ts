@@ -46,7 +46,7 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TestSer
       socket.end(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n${head}\r\nok`);
     });
   });
-  server.on('tlsClientError', () => undefined);
+  server.on('tlsClientError', (_err, socket) => socket.destroy());
   return listen(server);
 }
 

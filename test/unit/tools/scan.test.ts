@@ -1,13 +1,15 @@
 import { createServer, type Server } from 'node:tls';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMcpHarness, textOf, type McpHarness } from '../../helpers/mcp-harness.js';
 
 describe('tlsmcp_scan', () => {
   let h: McpHarness;
   let server: Server | undefined;
+  const sockets = new Set<Socket>();
   afterEach(async () => {
+    for (const s of sockets) s.destroy();
     if (server) await new Promise((resolve) => server!.close(resolve));
     server = undefined;
     await h?.close();
@@ -23,8 +25,11 @@ describe('tlsmcp_scan', () => {
       requestCert: options.requireClientCert,
       rejectUnauthorized: options.requireClientCert,
     });
+    // Track raw sockets: on Node 24 a client that hangs up mid-handshake can leave
+    // its raw socket open with no event, and server.close() would wait for it.
+    server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
     server.on('secureConnection', (s) => s.end());
-    server.on('tlsClientError', () => undefined);
+    server.on('tlsClientError', (_err, socket) => socket.destroy());
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     return (server.address() as AddressInfo).port;
