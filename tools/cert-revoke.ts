@@ -95,7 +95,7 @@ export function registerCertRevokeTool(server: McpServer, deps: McpServerDeps): 
       const alreadyRevoked = before.status === 'revoked';
       const reason = after.revoked?.reason ?? args.reason;
       const revokedAt = after.revoked?.at ?? deps.clock().toISOString();
-      ctx.audit.detail = { id: after.id, cn: after.cn, reason, connections_closed: connectionsClosed, mcp_sessions_closed: sessionsClosed };
+      ctx.audit.detail = { ...ctx.audit.detail, id: after.id, cn: after.cn, reason, connections_closed: connectionsClosed, mcp_sessions_closed: sessionsClosed };
       const cut = deps.supervisor
         ? `${connectionsClosed} live proxy connection${connectionsClosed === 1 ? '' : 's'} cut`
         : 'no proxy supervisor runs in this process (a separate `tlsmcp run` picks the revocation up from the state dir)';

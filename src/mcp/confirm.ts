@@ -55,7 +55,7 @@ export async function confirmDestructive(server: McpServer, deps: Pick<McpServer
     ctx.audit.detail = { ...ctx.audit.detail, confirmation: 'accepted' };
     return 'confirmed';
   }
-  const how = answer.action === 'accept' ? 'accepted without checking the box' : `${answer.action}d`;
+  const how = { accept: 'accepted without checking the box', decline: 'declined', cancel: 'cancelled' }[answer.action];
   ctx.audit.detail = { ...ctx.audit.detail, confirmation: answer.action === 'accept' ? 'unchecked' : answer.action };
   throw new TlsmcpError('ERR_NOT_CONFIRMED', `the user ${how} the confirmation; nothing was changed`, {
     fix: 'ask the user whether to go ahead, then call the tool again',
