@@ -21,6 +21,9 @@ export interface ConfirmRequest {
 
 export type ConfirmOutcome = 'confirmed' | 'not_asked';
 
+/** A person needs longer than the SDK's 60 s request default to read and answer. */
+export const CONFIRM_TIMEOUT_MS = 10 * 60_000;
+
 /** Whether this call should be confirmed at all, before looking at the client. */
 export function confirmationWanted(deps: Pick<McpServerDeps, 'config'>, ctx: Pick<ToolCallContext, 'identity'>): boolean {
   return deps.config.mcp.confirm_destructive ?? ctx.identity.kind === 'local';
@@ -42,7 +45,7 @@ export async function confirmDestructive(server: McpServer, deps: Pick<McpServer
           required: ['confirm'],
         },
       },
-      { signal: ctx.signal, relatedRequestId: ctx.requestId },
+      { signal: ctx.signal, relatedRequestId: ctx.requestId, timeout: CONFIRM_TIMEOUT_MS },
     );
   } catch (err) {
     ctx.audit.detail = { ...ctx.audit.detail, confirmation: 'failed' };
