@@ -7,7 +7,7 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { McpServerDeps } from '../src/mcp/deps.js';
-import { certificateArgument, formatSteps, promptResult, requireService, serviceArgument, serviceSnapshot } from '../src/mcp/prompt-kit.js';
+import { certificateArgument, formatSteps, promptResult, requireCertificate, requireService, serviceArgument, serviceSnapshot } from '../src/mcp/prompt-kit.js';
 
 export function registerIncidentResponsePrompt(server: McpServer, deps: McpServerDeps): void {
   server.registerPrompt(
@@ -24,6 +24,7 @@ export function registerIncidentResponsePrompt(server: McpServer, deps: McpServe
     },
     async ({ service, certificate }, extra) => {
       await requireService(deps, service);
+      await requireCertificate(deps, service, certificate);
       const snap = await serviceSnapshot(deps, service, extra);
       const scope = certificate ? `certificate ${certificate}` : `every certificate of ${service} that is not already revoked`;
       const steps = formatSteps([

@@ -5,7 +5,7 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { McpServerDeps } from '../src/mcp/deps.js';
-import { certificateArgument, formatSteps, promptResult, requireService, serviceArgument, serviceSnapshot } from '../src/mcp/prompt-kit.js';
+import { certificateArgument, formatSteps, promptResult, requireCertificate, requireService, serviceArgument, serviceSnapshot } from '../src/mcp/prompt-kit.js';
 
 export function registerRotateCertificatesPrompt(server: McpServer, deps: McpServerDeps): void {
   server.registerPrompt(
@@ -22,6 +22,7 @@ export function registerRotateCertificatesPrompt(server: McpServer, deps: McpSer
     },
     async ({ service, certificate }, extra) => {
       await requireService(deps, service);
+      await requireCertificate(deps, service, certificate);
       const snap = await serviceSnapshot(deps, service, extra);
       const scope = certificate ? `certificate ${certificate}` : `every valid or expiring certificate of ${service}`;
       const steps = formatSteps([

@@ -39,6 +39,17 @@ export async function requireService(deps: McpServerDeps, service: string): Prom
   throw new McpError(ErrorCode.InvalidParams, `ERR_ARGUMENT_INVALID: service: "${service}" is not configured and has no certificates\n  fix: use one of: ${names.join(', ') || '(none)'}`);
 }
 
+/** Refuses a `certificate` argument that is unknown or belongs to another service. */
+export async function requireCertificate(deps: McpServerDeps, service: string, certificate: string | undefined): Promise<void> {
+  if (certificate === undefined) return;
+  const cert = deps.ca.exists() ? await deps.ca.get(certificate).catch(() => undefined) : undefined;
+  if (cert?.service === service) return;
+  throw new McpError(
+    ErrorCode.InvalidParams,
+    `ERR_ARGUMENT_INVALID: certificate: "${certificate}" is not a certificate of service "${service}"\n  fix: complete the certificate argument or call tlsmcp_cert_list with service "${service}" for its ids`,
+  );
+}
+
 function describeCert(c: CertView): string {
   const sans = [...c.sans.dns, ...c.sans.ip, ...c.sans.uri];
   return `- id ${c.id}: ${c.type} CN=${c.cn}${sans.length ? ` (SANs ${sans.join(', ')})` : ''}, serial ${c.serial}, ${c.status}, ${c.days_left} days left`;

@@ -65,6 +65,17 @@ describe('prompts', () => {
     );
   });
 
+  it('refuses a certificate of another service, and names a certificate of this one in the steps', async () => {
+    h = await createMcpHarness({ config: CONFIG });
+    const other = await h.pki.ca.issue({ type: 'client', service: 'search', cn: 'x' });
+    await expect(
+      h.client.getPrompt({ name: 'tlsmcp_rotate_certificates', arguments: { service: 'payments', certificate: other.record.id } }),
+    ).rejects.toThrow(new RegExp(`certificate: "${other.record.id}" is not a certificate of service "payments"`));
+    const mine = await h.pki.ca.issue({ type: 'client', service: 'payments', cn: 'y' });
+    const text = textOfPrompt(await h.client.getPrompt({ name: 'tlsmcp_incident_response', arguments: { service: 'payments', certificate: mine.record.id } }));
+    expect(text).toContain(`tlsmcp_cert_revoke {"id":"${mine.record.id}","reason":"keyCompromise"}`);
+  });
+
   it('leaves the inventory out for a remote caller denied tlsmcp://certs/{service}', async () => {
     const pkiHarness = await createMcpHarness();
     const caller = await pkiHarness.pki.ca.issue({ type: 'client', service: 'ops', cn: 'reader' });
