@@ -14,7 +14,7 @@ export default tseslint.config(
   },
   {
     // stdout carries JSON-RPC in stdio MCP mode: library code never writes to it.
-    files: ['src/**/*.ts', 'tools/**/*.ts', 'resources/**/*.ts', 'workers/**/*.ts'],
+    files: ['src/**/*.ts', 'tools/**/*.ts', 'resources/**/*.ts', 'prompts/**/*.ts', 'workers/**/*.ts'],
     ignores: ['src/cli/output.ts'],
     rules: { 'no-console': 'error' },
   },

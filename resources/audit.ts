@@ -27,7 +27,9 @@ export function registerAuditResource(server: McpServer, deps: McpServerDeps): v
     }),
     {
       title: 'Audit trail',
-      description: `The ${RECENT} most recent audit events of a service, newest first: connections (peer CN, serial, result, reason), tool calls (caller, tool, outcome, latency), revocations.`,
+      description:
+        `The ${RECENT} most recent audit events of a service, newest first: connections (peer CN, serial, result, reason), tool calls (caller, tool, outcome, latency), revocations. ` +
+        'Subscribe to it to be sent resources/updated when a new event names the service.',
       mimeType: 'application/json',
     },
     (uri, variables, extra) =>

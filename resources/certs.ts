@@ -24,7 +24,9 @@ export function registerCertsResource(server: McpServer, deps: McpServerDeps): v
     }),
     {
       title: 'Certificate inventory',
-      description: 'Every certificate issued for a service: status, days left, serial, SANs, file paths (never key material).',
+      description:
+        'Every certificate issued for a service: status, days left, serial, SANs, file paths (never key material). ' +
+        'Subscribe to it to be sent resources/updated when one is issued or revoked.',
       mimeType: 'application/json',
     },
     (uri, variables, extra) =>

@@ -16,7 +16,7 @@ export function registerScoreResource(server: McpServer, deps: McpServerDeps): v
       title: 'Posture score',
       description:
         'The 0-100 posture score with the breakdown by category, points lost per item and the recommendation that wins each back. ' +
-        'Listener grades are not scanned here: call tlsmcp_score for those.',
+        'Listener grades are not scanned here: call tlsmcp_score for those. Subscribe to it to be sent resources/updated when a certificate change moves the score.',
       mimeType: 'application/json',
     },
     (uri, extra) => readJsonResource(deps, uri, extra, () => computeCurrentScore(deps, { scanListeners: false })),

@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'ERR_WORKER',
   'ERR_NOT_RUNNING',
   'ERR_NOT_IMPLEMENTED',
+  /** A destructive call the user declined when asked to confirm it. */
+  'ERR_NOT_CONFIRMED',
   'ERR_INTERNAL',
 ] as const;
 

@@ -10,6 +10,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { certTypeSchema, revocationReasonSchema } from '../src/ca/types.js';
 import { TlsmcpError, toTlsmcpError } from '../src/errors.js';
+import { confirmDestructive } from '../src/mcp/confirm.js';
 import type { McpServerDeps } from '../src/mcp/deps.js';
 import { registerGuardedTool } from '../src/mcp/tool-kit.js';
 
@@ -37,6 +38,8 @@ const outputSchema = {
   mcp_sessions_closed: z.number(),
   /** Set when the CA revoked it but the running proxy could not be told. */
   proxy_error: z.string().nullable(),
+  /** The user confirmed through elicitation, or was not asked (client without elicitation, mcp.confirm_destructive off, already revoked). */
+  confirmation: z.enum(['confirmed', 'not_asked']),
 };
 
 export function registerCertRevokeTool(server: McpServer, deps: McpServerDeps): void {
@@ -48,7 +51,8 @@ export function registerCertRevokeTool(server: McpServer, deps: McpServerDeps): 
       title: 'Revoke a certificate',
       description:
         'Revoke a certificate by id or serial, with a reason. New handshakes with it are refused and live proxy connections and MCP sessions ' +
-        'using it are cut; the result says how many. Revocation cannot be undone: issue a new certificate to replace it.',
+        'using it are cut; the result says how many. Revocation cannot be undone: issue a new certificate to replace it. ' +
+        'A client that supports elicitation is asked to confirm first; a declined confirmation revokes nothing (ERR_NOT_CONFIRMED).',
       inputSchema,
       outputSchema,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
@@ -64,6 +68,15 @@ export function registerCertRevokeTool(server: McpServer, deps: McpServerDeps): 
       const before = await deps.ca.get(ref);
       ctx.audit.service = before.service;
       ctx.audit.cert_serial = before.serial;
+      const confirmation =
+        before.status === 'revoked'
+          ? 'not_asked'
+          : await confirmDestructive(server, deps, ctx, {
+              action: `Revoke certificate ${before.id}`,
+              message:
+                `Revoke certificate ${before.id} (CN=${before.cn}, service ${before.service}, serial ${before.serial}) with reason ${args.reason}? ` +
+                'New handshakes with it are refused and live connections using it are cut. This cannot be undone.',
+            });
       // The running proxy and MCP sessions first, then the CA: both also watch revocations.json and
       // would otherwise cut the connections themselves, leaving this call unable to say how many.
       // Failing closed: if the CA write then failed, this process would refuse the serial anyway.
@@ -82,7 +95,7 @@ export function registerCertRevokeTool(server: McpServer, deps: McpServerDeps): 
       const alreadyRevoked = before.status === 'revoked';
       const reason = after.revoked?.reason ?? args.reason;
       const revokedAt = after.revoked?.at ?? deps.clock().toISOString();
-      ctx.audit.detail = { id: after.id, cn: after.cn, reason, connections_closed: connectionsClosed, mcp_sessions_closed: sessionsClosed };
+      ctx.audit.detail = { ...ctx.audit.detail, id: after.id, cn: after.cn, reason, connections_closed: connectionsClosed, mcp_sessions_closed: sessionsClosed };
       const cut = deps.supervisor
         ? `${connectionsClosed} live proxy connection${connectionsClosed === 1 ? '' : 's'} cut`
         : 'no proxy supervisor runs in this process (a separate `tlsmcp run` picks the revocation up from the state dir)';
@@ -103,6 +116,7 @@ export function registerCertRevokeTool(server: McpServer, deps: McpServerDeps): 
           connections_closed: connectionsClosed,
           mcp_sessions_closed: sessionsClosed,
           proxy_error: proxyError,
+          confirmation,
         },
       };
     },

@@ -141,6 +141,8 @@ const mcpObject = z.strictObject({
   self_secure: z.boolean().optional(),
   /** Who may call the tools that change state when reached remotely. */
   authorization: z.array(authorizationRule).default([]),
+  /** Ask the user (MCP elicitation) before a destructive tool such as tlsmcp_cert_revoke. Unset: on for stdio (local) callers, off for remote ones. */
+  confirm_destructive: z.boolean().optional(),
 });
 
 const adminObject = z.strictObject({

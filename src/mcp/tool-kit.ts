@@ -7,7 +7,7 @@
 import type { McpServer, ToolCallback } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestId, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { TlsmcpError, toTlsmcpError } from '../errors.js';
 import { authorizeTool } from './authorization.js';
@@ -21,6 +21,8 @@ export interface ToolCallContext {
   /** Filled in by the handler once it knows what the call concerns, for the audit trail. */
   audit: { service?: string; cert_serial?: string; detail?: Record<string, unknown> };
   signal: AbortSignal;
+  /** The tools/call request, so a request the tool sends the client (a confirmation) travels with it. */
+  requestId: RequestId;
 }
 
 export interface ToolSpec<I extends z.ZodRawShape, O extends z.ZodRawShape> {
@@ -55,9 +57,9 @@ export function registerGuardedTool<I extends z.ZodRawShape, O extends z.ZodRawS
   const callback = async (args: In<I>, extra: ToolExtra): Promise<CallToolResult> => {
     const started = process.hrtime.bigint();
     const identity = identityFromAuthInfo(extra.authInfo);
-    const ctx: ToolCallContext = { identity, audit: {}, signal: extra.signal };
+    const ctx: ToolCallContext = { identity, audit: {}, signal: extra.signal, requestId: extra.requestId };
     const argService = typeof (args as { service?: unknown }).service === 'string' ? (args as { service: string }).service : undefined;
-    const finish = (result: 'ok' | 'error' | 'denied', reason?: string) => {
+    const finish = (result: 'ok' | 'error' | 'denied' | 'declined', reason?: string) => {
       const service = ctx.audit.service ?? argService ?? 'mcp';
       const logArguments = deps.config.services.find((s) => s.name === service)?.audit.arguments ?? false;
       deps.auditLog.append({
@@ -94,7 +96,8 @@ export function registerGuardedTool<I extends z.ZodRawShape, O extends z.ZodRawS
       };
     } catch (err) {
       const e = toTlsmcpError(err);
-      finish('error', `${e.code}: ${e.message}`);
+      // A destructive call the user declined is its own outcome in the audit trail.
+      finish(e.code === 'ERR_NOT_CONFIRMED' ? 'declined' : 'error', `${e.code}: ${e.message}`);
       if (e.code === 'ERR_INTERNAL') deps.logger.error({ event: 'mcp_tool_failed', tool: spec.name, err }, 'tool failed unexpectedly');
       else deps.logger.info({ event: 'mcp_tool_error', tool: spec.name, code: e.code }, e.message);
       return errorResult(e);

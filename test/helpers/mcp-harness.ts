@@ -6,7 +6,7 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { createCertificateAuthority, type IssueResult } from '../../src/ca/index.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -38,6 +38,8 @@ export interface McpHarnessOptions {
   identity?: CallerIdentity;
   supervisor?: Supervisor;
   clock?: () => Date;
+  /** What the test client declares, e.g. `{ elicitation: {} }`. */
+  clientCapabilities?: ClientCapabilities;
 }
 
 /** A caller identity as the remote listener would derive it from an issued certificate. */
@@ -78,7 +80,7 @@ export async function createMcpHarness(options: McpHarnessOptions = {}): Promise
     clientTransport.send = (message, opts) => send(message, { ...opts, authInfo });
   }
   await server.connect(serverTransport);
-  const client = new Client({ name: 'tlsmcp-test', version: '0.0.0' });
+  const client = new Client({ name: 'tlsmcp-test', version: '0.0.0' }, { capabilities: options.clientCapabilities ?? {} });
   await client.connect(clientTransport);
   return {
     pki,

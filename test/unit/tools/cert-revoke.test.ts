@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeSupervisor, serviceStatus } from '../../helpers/mcp-fake-supervisor.js';
-import { createMcpHarness, textOf, type McpHarness } from '../../helpers/mcp-harness.js';
+import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { createMcpHarness, identityOf, textOf, type McpHarness, type McpHarnessOptions } from '../../helpers/mcp-harness.js';
 
 describe('tlsmcp_cert_revoke', () => {
   let h: McpHarness;
@@ -84,5 +85,102 @@ describe('tlsmcp_cert_revoke', () => {
     h = await createMcpHarness();
     const { tools } = await h.client.listTools();
     expect(tools.find((t) => t.name === 'tlsmcp_cert_revoke')?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: true });
+  });
+});
+
+describe('tlsmcp_cert_revoke asks for confirmation through elicitation', () => {
+  let h: McpHarness;
+  afterEach(async () => h?.close());
+
+  /** A harness whose client supports elicitation and answers every request with `answer`; the requests it got are kept. */
+  async function withElicitation(answer: ElicitResult, options: McpHarnessOptions = {}) {
+    h = await createMcpHarness({ ...options, clientCapabilities: { elicitation: {} } });
+    const asked: ElicitRequest['params'][] = [];
+    h.client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params);
+      return answer;
+    });
+    return asked;
+  }
+
+  it('revokes when the user accepts and checks the box, naming the certificate in the question', async () => {
+    const asked = await withElicitation({ action: 'accept', content: { confirm: true } });
+    const issued = await h.pki.ca.issue({ type: 'client', service: 'api', cn: 'agent-1' });
+    const result = await h.call('tlsmcp_cert_revoke', { id: issued.record.id, reason: 'keyCompromise' });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ confirmation: 'confirmed', already_revoked: false });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.message).toContain(`Revoke certificate ${issued.record.id} (CN=agent-1, service api, serial ${issued.record.serial}) with reason keyCompromise?`);
+    expect((await h.deps.ca.get(issued.record.id)).status).toBe('revoked');
+    const call = (await h.deps.auditLog.read({ service: 'api', kind: 'tool_call' }))[0];
+    expect(call).toMatchObject({ result: 'ok', detail: expect.objectContaining({ confirmation: 'accepted' }) });
+  });
+
+  it('revokes nothing when the user declines, and audits the declined call', async () => {
+    await withElicitation({ action: 'decline' });
+    const issued = await h.pki.ca.issue({ type: 'client', service: 'api', cn: 'agent-1' });
+    const result = await h.call('tlsmcp_cert_revoke', { id: issued.record.id });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/^ERR_NOT_CONFIRMED: the user declined the confirmation; nothing was changed\n {2}fix: /);
+    expect((await h.deps.ca.get(issued.record.id)).status).toBe('valid');
+    expect(await h.deps.ca.revocations()).toEqual([]);
+    const events = await h.deps.auditLog.read({ service: 'api' });
+    expect(events.some((e) => e.kind === 'revocation')).toBe(false);
+    expect(events.find((e) => e.kind === 'tool_call')).toMatchObject({
+      tool: 'tlsmcp_cert_revoke',
+      result: 'declined',
+      cert_serial: issued.record.serial,
+      reason: expect.stringMatching(/^ERR_NOT_CONFIRMED: /),
+      detail: { confirmation: 'decline' },
+    });
+  });
+
+  it('revokes nothing when the user cancels or accepts without checking the box', async () => {
+    await withElicitation({ action: 'accept', content: { confirm: false } });
+    const issued = await h.pki.ca.issue({ type: 'client', service: 'api', cn: 'agent-1' });
+    expect(textOf(await h.call('tlsmcp_cert_revoke', { id: issued.record.id }))).toMatch(/ERR_NOT_CONFIRMED: the user accepted without checking the box/);
+    expect((await h.deps.ca.get(issued.record.id)).status).toBe('valid');
+    await h.close();
+    await withElicitation({ action: 'cancel' });
+    const other = await h.pki.ca.issue({ type: 'client', service: 'api', cn: 'agent-2' });
+    expect(textOf(await h.call('tlsmcp_cert_revoke', { id: other.record.id }))).toMatch(/ERR_NOT_CONFIRMED: the user cancelled the confirmation/);
+    expect((await h.deps.ca.get(other.record.id)).status).toBe('valid');
+  });
+
+  it('keeps today\'s behaviour for a client without elicitation: revoked, not asked', async () => {
+    h = await createMcpHarness();
+    const issued = await h.pki.ca.issue({ type: 'client', service: 'api', cn: 'agent-1' });
+    const result = await h.call('tlsmcp_cert_revoke', { id: issued.record.id });
+    expect(result.structuredContent).toMatchObject({ confirmation: 'not_asked', already_revoked: false });
+    expect((await h.deps.ca.get(issued.record.id)).status).toBe('revoked');
+  });
+
+  it('does not ask when mcp.confirm_destructive is false, nor for a certificate already revoked', async () => {
+    const asked = await withElicitation({ action: 'decline' }, { config: { mcp: { confirm_destructive: false } } });
+    const issued = await h.pki.ca.issue({ type: 'client', service: 'api', cn: 'agent-1' });
+    expect((await h.call('tlsmcp_cert_revoke', { id: issued.record.id })).structuredContent).toMatchObject({ confirmation: 'not_asked' });
+    expect(asked).toEqual([]);
+    await h.close();
+    const asked2 = await withElicitation({ action: 'decline' });
+    const revoked = await h.pki.ca.issue({ type: 'client', service: 'api', cn: 'agent-2' });
+    await h.pki.ca.revoke(revoked.record.id);
+    expect((await h.call('tlsmcp_cert_revoke', { id: revoked.record.id })).structuredContent).toMatchObject({ already_revoked: true, confirmation: 'not_asked' });
+    expect(asked2).toEqual([]);
+  });
+
+  it('asks a remote caller only when mcp.confirm_destructive is true (unset: on for stdio only)', async () => {
+    const setup = await createMcpHarness();
+    const admin = await setup.pki.ca.issue({ type: 'client', service: 'ops', cn: 'admin' });
+    await setup.close();
+    const authorization = [{ identity: { cn: 'admin' }, allow_tools: ['tlsmcp_cert_revoke'] }];
+    const asked = await withElicitation({ action: 'decline' }, { config: { mcp: { authorization } }, identity: identityOf(admin) });
+    const a = await h.pki.ca.issue({ type: 'client', service: 'api', cn: 'agent-1' });
+    expect((await h.call('tlsmcp_cert_revoke', { id: a.record.id })).structuredContent).toMatchObject({ confirmation: 'not_asked' });
+    expect(asked).toEqual([]);
+    await h.close();
+    await withElicitation({ action: 'decline' }, { config: { mcp: { authorization, confirm_destructive: true } }, identity: identityOf(admin) });
+    const b = await h.pki.ca.issue({ type: 'client', service: 'api', cn: 'agent-2' });
+    expect(textOf(await h.call('tlsmcp_cert_revoke', { id: b.record.id }))).toMatch(/ERR_NOT_CONFIRMED/);
+    expect((await h.deps.ca.get(b.record.id)).status).toBe('valid');
   });
 });
