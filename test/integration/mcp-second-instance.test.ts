@@ -85,4 +85,21 @@ describe('a second stdio MCP server on the same config', () => {
     // The first one is untouched and still the only owner of the listener.
     expect((await proxyStatus(first.client)).status.services[0]).toMatchObject({ name: 'api', state: 'ready' });
   });
+
+  it('stays up and reports the failure when a worker cannot start for another reason (an address not on this machine)', async () => {
+    fx.cleanup();
+    fx = createStdioFixture({
+      admin: { enabled: false },
+      // 192.0.2.0/24 is TEST-NET-1: never assigned here, so the bind fails with EADDRNOTAVAIL.
+      services: [{ name: 'api', listen: '192.0.2.1:18443', backend: `127.0.0.1:${backend.port}`, mtls: { mode: 'required' } }],
+    });
+    const only = await connect('only');
+    const { result, status } = await proxyStatus(only.client);
+    expect(result.isError, only.stderr()).toBeFalsy();
+    expect(status.services[0]).toMatchObject({ name: 'api', state: 'failed' });
+    expect(status.services[0]!.state_reason).toMatch(/EADDRNOTAVAIL|address not available/i);
+    const reload = (await only.client.callTool({ name: 'tlsmcp_proxy_reload', arguments: {} })) as CallToolResult;
+    expect(reload.isError).toBe(true);
+    expect(JSON.stringify(reload.content)).toMatch(/ERR_NOT_RUNNING/);
+  });
 });
