@@ -11,7 +11,7 @@
  * Everything is built once, in beforeAll; the tests only look and connect.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, join, relative, sep } from 'node:path';
@@ -77,6 +77,14 @@ const SYSTEM_PATH = (process.env.PATH ?? '')
   .filter((p) => !p.includes(`${sep}node_modules${sep}`))
   .join(delimiter);
 
+/**
+ * Deleting a few hundred MB of node_modules takes longer than anything the tests
+ * check: a detached `rm -rf` does it after the test file is done.
+ */
+function removeInBackground(dir: string): void {
+  spawn('rm', ['-rf', dir], { detached: true, stdio: 'ignore' }).unref();
+}
+
 let work: string;
 let prefix: string;
 let pkgDir: string;
@@ -102,13 +110,14 @@ beforeAll(async () => {
   const info = JSON.parse(packed.slice(packed.indexOf('[')))[0] as { filename: string; files: { path: string }[] };
   tarball = join(work, info.filename);
   tarList = info.files.map((f) => f.path);
+  removeInBackground(clone);
 
   installLog = await mustRun('npm', ['install', '--global', '--prefix', prefix, '--prefer-offline', tarball], { cwd: work, env: { ...buildEnv, HOME: join(work, 'npm-home') } });
   pkgDir = join(prefix, 'lib', 'node_modules', 'tlsmcp');
 }, 110_000);
 
 afterAll(() => {
-  if (work) rmSync(work, { recursive: true, force: true });
+  if (work) removeInBackground(work);
 });
 
 describe('the npm tarball', () => {
