@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { defaultIo, type CliIo } from './output.js';
 import { createCliContext } from './context.js';
 import { registerCommands } from './commands/index.js';
+import { addHelpExamples } from './help-examples.js';
 import { VERSION } from '../version.js';
 
 export async function createProgram(io: CliIo, argv: string[] = []) {
@@ -17,12 +18,15 @@ export async function createProgram(io: CliIo, argv: string[] = []) {
     .option('--config <file>', 'config file (YAML; default: $TLSMCP_CONFIG)')
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .showHelpAfterError()
+    // Each subcommand's --help lists the global options too.
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     });
   await registerCommands(program, ctx, argv);
+  addHelpExamples(program);
   // Subcommands inherit the error handling and output of the program.
   const inherit = (cmd: Command) => {
     for (const sub of cmd.commands) {

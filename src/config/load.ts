@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { TlsmcpError } from '../errors.js';
+import { applyEnvOverrides } from './env-overrides.js';
 import { normalizeConfig, type ConfigProblem } from './normalize.js';
 import { rawConfigSchema, type Config } from './schema.js';
 
@@ -41,7 +42,7 @@ export function parseConfig(input: unknown, source = 'config'): Config {
 }
 
 /** Parses YAML text; syntax errors carry their line and column. */
-export function parseConfigText(text: string, source = 'config'): Config {
+export function parseConfigText(text: string, source = 'config', env: NodeJS.ProcessEnv = {}): Config {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw invalid(
@@ -49,10 +50,11 @@ export function parseConfigText(text: string, source = 'config'): Config {
       doc.errors.map((e) => ({ path: e.linePos?.[0] ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '(yaml)', message: e.message.split('\n')[0] ?? e.message })),
     );
   }
-  return parseConfig(doc.toJS(), source);
+  return parseConfig(applyEnvOverrides(doc.toJS(), env), source);
 }
 
-export function loadConfigFile(file: string): Config {
+/** Reads a config file; HUB_URL and SERVICE_ID in `env` override its `hub` and `service_id`. */
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Config {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -62,7 +64,7 @@ export function loadConfigFile(file: string): Config {
       cause: err,
     });
   }
-  return parseConfigText(text, file);
+  return parseConfigText(text, file, env);
 }
 
 function invalid(source: string, problems: ConfigProblem[]): TlsmcpError {

@@ -17,6 +17,7 @@ import type { HostPort } from '../util/address.js';
 import type { McpServerDeps } from './deps.js';
 import { startRemoteListener, type RemoteListener } from './remote/listener.js';
 import { createMcpServer } from './server.js';
+import { createUnavailableProxy, findHeldListeners, unavailableStatus } from './unavailable-proxy.js';
 
 export type McpTransportKind = 'stdio' | 'http' | 'sse';
 
@@ -73,8 +74,7 @@ export async function startMcpServe(options: McpServeOptions): Promise<McpServeH
   let supervisor: Supervisor | undefined;
   if (config.services.length > 0) {
     if (options.createSupervisor) {
-      supervisor = options.createSupervisor({ config, ca, logger, auditLog, stateDir, clock });
-      await supervisor.start();
+      supervisor = await startProxyOrStandIn(options.createSupervisor, { config, ca, logger, auditLog, stateDir, clock });
     } else {
       logger.warn({ event: 'mcp_no_supervisor' }, 'the config lists services but no proxy supervisor is available in this build: proxy tools will report it');
     }
@@ -125,4 +125,31 @@ export async function startMcpServe(options: McpServeOptions): Promise<McpServeH
       return closing;
     },
   };
+}
+
+/**
+ * Starts the proxy the config lists. When it cannot run here (a listener held
+ * by another process, a worker that fails to start) the MCP server stays up:
+ * the tools are served, and `tlsmcp_proxy_status` reports the services as failed.
+ */
+async function startProxyOrStandIn(create: (options: SupervisorFactoryOptions) => Supervisor, options: SupervisorFactoryOptions): Promise<Supervisor> {
+  const { config, logger } = options;
+  const held = await findHeldListeners(config.services);
+  if (held.size > 0) {
+    const why = [...held.values()].join('; ');
+    logger.error({ event: 'proxy_unavailable', services: [...held.keys()] }, `the proxy does not run in this MCP server: ${why}`);
+    const others = 'not started: another listener of this config is held by another process';
+    return createUnavailableProxy(config.services.map((svc) => unavailableStatus(svc, held.get(svc.name) ?? others)), why);
+  }
+  const supervisor = create(options);
+  try {
+    await supervisor.start();
+    return supervisor;
+  } catch (err) {
+    // start() has already stopped every worker; keep what it knew about each service.
+    const why = (err as Error).message;
+    logger.error({ event: 'proxy_unavailable', err: why }, `the proxy does not run in this MCP server: ${why}`);
+    const statuses = supervisor.status().map((s) => (s.state === 'failed' ? s : { ...s, state: 'failed' as const, state_reason: s.state_reason ?? `not started: ${why}` }));
+    return createUnavailableProxy(statuses, why);
+  }
 }

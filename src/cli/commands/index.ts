@@ -19,7 +19,11 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   reload: async () => (await import('./reload.js')).registerReloadCommand,
   mcp: async () => (await import('./mcp.js')).registerMcpCommand,
   connect: async () => (await import('./connect.js')).registerConnectCommand,
+  completion: async () => (await import('./completion.js')).registerCompletionCommand,
 };
+
+/** Commands that read the whole command tree, so every command is loaded for them. */
+const NEEDS_ALL = new Set(['completion']);
 
 /** Global options that take a value, so their value is not mistaken for the command. */
 const GLOBAL_WITH_VALUE = new Set(['--state', '--config', '--log-level']);
@@ -40,7 +44,7 @@ export function commandName(argv: string[]): string | undefined {
 
 export async function registerCommands(program: Command, ctx: CliContext, argv: string[]): Promise<void> {
   const name = commandName(argv);
-  const wanted = name && name in COMMANDS ? [name] : Object.keys(COMMANDS);
+  const wanted = name && name in COMMANDS && !NEEDS_ALL.has(name) ? [name] : Object.keys(COMMANDS);
   const registers = await Promise.all(wanted.map((n) => COMMANDS[n]!()));
   for (const register of registers) register(program, ctx);
 }

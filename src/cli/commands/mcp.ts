@@ -4,8 +4,9 @@
  * supervises their proxy workers in the same process. In stdio mode stdout
  * carries JSON-RPC only: nothing here prints there, logs go to stderr.
  */
+import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { loadConfigFile } from '../../config/load.js';
+import { loadConfigFile, parseConfig } from '../../config/load.js';
 import { TlsmcpError } from '../../errors.js';
 import { startMcpServe, type McpServeHandle, type McpTransportKind } from '../../mcp/serve.js';
 import { createSupervisor } from '../../supervisor/supervisor.js';
@@ -50,9 +51,14 @@ export function registerMcpCommand(program: Command, ctx: CliContext): void {
     .option('--address <host:port>', 'remote listener address (default: config mcp.sse_address)')
     .action(async (flags: ServeFlags, cmd: Command) =>
       ctx.run(cmd, false, async () => {
-        const config = ctx.loadConfig(cmd, 'empty');
         const configFile = ctx.globals(cmd).config ?? ctx.io.env.TLSMCP_CONFIG;
+        // A client config (mcp.json) names the file before anything wrote it: run on the defaults until it exists.
+        const notYet = configFile !== undefined && !existsSync(configFile);
+        const config = notYet ? parseConfig({}, 'defaults') : ctx.loadConfig(cmd, 'empty');
         const logger = ctx.logger(cmd, config);
+        if (notYet) {
+          logger.warn({ event: 'config_not_found', config: configFile }, `config file ${configFile} does not exist yet: serving on the defaults (no services) until it is written and the MCP server restarted`);
+        }
         const transport = flags.transport ?? config.mcp.transport;
         const handle = await startMcpServe({
           config,
