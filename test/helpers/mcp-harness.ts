@@ -14,7 +14,7 @@ import { createSilentLogger } from '../../src/logger.js';
 import { scopesFor } from '../../src/mcp/authorization.js';
 import type { McpServerDeps } from '../../src/mcp/deps.js';
 import { authInfoFromIdentity, type CallerIdentity } from '../../src/mcp/identity.js';
-import { createMcpServer } from '../../src/mcp/server.js';
+import { createMcpServer } from '../../src/app/mcp-server.js';
 import { createAuditLog } from '../../src/state/audit-log.js';
 import { statePaths } from '../../src/state/state-dir.js';
 import type { Supervisor } from '../../src/supervisor/types.js';
