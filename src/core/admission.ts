@@ -89,6 +89,19 @@ export function compileIdentityPolicy(mtls: MtlsPolicy): IdentityCheck {
   };
 }
 
+/**
+ * A handshake that failed, named with the same reasons: a missing certificate,
+ * the chain's verify result (Node leaves it on the socket when it refused the
+ * certificate), a timeout, else the TLS failure itself.
+ */
+export function refusalFromHandshakeError(err: NodeJS.ErrnoException, socket: { authorizationError?: unknown }, handshakeTimeoutMs: number): Refusal {
+  if (err.code === 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE') return { reason: 'no_certificate', detail: 'no client certificate (mtls.mode is required)' };
+  if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') return { reason: 'handshake_timeout', detail: `no complete TLS handshake within limits.handshake_timeout (${handshakeTimeoutMs} ms)` };
+  const verify = socket.authorizationError;
+  if (typeof verify === 'string' && verify) return { reason: reasonForAuthorizationError(verify), detail: `certificate not accepted: ${verify}` };
+  return { reason: 'tls_handshake', detail: `TLS handshake failed: ${err.code ?? err.message}` };
+}
+
 const errorCode = (e: HandshakeFacts['authorizationError']) => (e instanceof Error ? ((e as NodeJS.ErrnoException).code ?? e.message) : (e ?? undefined));
 
 /** The whole admission decision for one listener. `isRevoked` and `now` are asked per call. */

@@ -3,10 +3,12 @@
  * place: protocol floor (TLS 1.3 unless a service asks for 1.2), suites, trust
  * anchors and CRLs, session tickets and client-certificate demands.
  *
- * Client certificates are requested but never rejected inside the handshake
- * (`rejectUnauthorized: false`): each listener runs ./admission.ts right after
- * it, so every refusal has one reason vocabulary, is logged with the peer, and
- * a resumed session is rechecked for expiry and revocation (OpenSSL does not).
+ * Client certificates: `required` has OpenSSL verify the chain in the handshake
+ * (a client without one gets the `certificate_required` alert, so scanners and
+ * clients see it is required); `optional` requests one and lets the listener
+ * judge it. Either way every listener then runs ./admission.ts (validity of a
+ * resumed session, revocation, the `mtls.*` identity rules), and a handshake
+ * refusal is named with the same reasons (`refusalFromHandshakeError`).
  * Client-initiated renegotiation is refused outright (TLS 1.2 listeners).
  */
 import { constants, randomBytes } from 'node:crypto';
@@ -79,9 +81,9 @@ export function serverOptions(
   };
 }
 
-/** Read by tls.Server for each new connection; a reload may change it. */
-export function clientCertOptions(mode: MtlsMode): { requestCert: boolean; rejectUnauthorized: false } {
-  return { requestCert: mode !== 'disabled', rejectUnauthorized: false };
+/** Read by tls.Server for each new connection; a reload may change them. */
+export function clientCertOptions(mode: MtlsMode): { requestCert: boolean; rejectUnauthorized: boolean } {
+  return { requestCert: mode !== 'disabled', rejectUnauthorized: mode === 'required' };
 }
 
 /** An outgoing mTLS dial (client mode): our certificate, and the CA the remote's must chain to. */

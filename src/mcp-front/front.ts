@@ -19,6 +19,7 @@ import type { RevocationFeed } from '../core/revocation.js';
 import { createSerialIndex } from '../core/serial-index.js';
 import { DEFAULT_SESSION_LIMITS, idleSessions, makeRoom, type SessionLimits } from '../core/session-limits.js';
 import { newTicketKeys } from '../core/tls-options.js';
+import { refusalFromHandshakeError } from '../core/admission.js';
 import { createAdmission } from './admission.js';
 import { createBackendFactory } from './backend.js';
 import { replyError } from './http-replies.js';
@@ -242,8 +243,8 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
       });
       s.on('secureConnection', onSecureConnection);
       s.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
-        const reason = err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT' ? 'handshake_timeout' : 'tls_handshake';
-        reject(reason, { remote: socket.remoteAddress, message: err.message });
+        const refusal = refusalFromHandshakeError(err, socket, service.limits.handshake_timeout);
+        reject(refusal.reason, { remote: socket.remoteAddress, message: refusal.detail });
         logger.debug({ err: err.message, remote: socket.remoteAddress }, 'TLS handshake refused');
       });
       const { host, port } = service.listen.address;

@@ -8,7 +8,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
-import { compileAdmission, type Admission } from '../core/admission.js';
+import { compileAdmission, refusalFromHandshakeError, type Admission } from '../core/admission.js';
 import { guardHandshakes } from '../core/handshake-guard.js';
 import { describePeer, peerIdentityOf, sanList, type PeerIdentity } from '../core/identity.js';
 import type { RejectReason } from '../core/reasons.js';
@@ -66,8 +66,8 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
   });
 
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
-    if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') return reject('handshake_timeout', `no complete TLS handshake within limits.handshake_timeout (${spec.limits.handshake_timeout} ms)`, socket.remoteAddress);
-    reject('tls_handshake', `TLS handshake failed: ${err.code ?? err.message}`, socket.remoteAddress);
+    const refusal = refusalFromHandshakeError(err, socket, spec.limits.handshake_timeout);
+    reject(refusal.reason, refusal.detail, socket.remoteAddress);
   });
 
   server.on('secureConnection', (socket: TLSSocket) => {
@@ -156,7 +156,7 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
       }
       server.setSecureContext(serverContextOptions(next, material, next.mtls.mode, ticketKeys));
       // Read by tls.Server for each new connection.
-      (server as unknown as { requestCert: boolean }).requestCert = clientCertOptions(next.mtls.mode).requestCert;
+      Object.assign(server as unknown as { requestCert: boolean; rejectUnauthorized: boolean }, clientCertOptions(next.mtls.mode));
       admission = compileAdmission(next.mtls, { isRevoked });
       spec = { ...next, listen: spec.listen };
       return ['certificate', ...changes.applied];

@@ -17,6 +17,7 @@ import { authInfoFromIdentity, type CallerIdentity } from '../../src/mcp/identit
 import { createMcpServer } from '../../src/app/mcp-server.js';
 import { createAuditLog } from '../../src/state/audit-log.js';
 import { statePaths } from '../../src/state/state-dir.js';
+import type { RevocationFeed } from '../../src/core/revocation.js';
 import type { Supervisor } from '../../src/supervisor/types.js';
 import { createTestPki, TEST_POLICY, type TestPki } from './ca-fixture.js';
 
@@ -38,6 +39,8 @@ export interface McpHarnessOptions {
   identity?: CallerIdentity;
   supervisor?: Supervisor;
   clock?: () => Date;
+  /** The process's revocation feed, as `mcp serve` wires it. */
+  revocations?: RevocationFeed;
 }
 
 /** A caller identity as the remote listener would derive it from an issued certificate. */
@@ -69,6 +72,7 @@ export async function createMcpHarness(options: McpHarnessOptions = {}): Promise
     logger: createSilentLogger(),
     supervisor: options.supervisor,
     clock,
+    revocations: options.revocations,
   };
   const server = createMcpServer(deps);
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();

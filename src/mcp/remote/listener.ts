@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { serve } from '@hono/node-server';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { compileAdmission } from '../../core/admission.js';
+import { compileAdmission, refusalFromHandshakeError } from '../../core/admission.js';
 import { guardHandshakes } from '../../core/handshake-guard.js';
 import { peerIdentityOf } from '../../core/identity.js';
 import { createRevocationFeed, type RevocationFeed } from '../../core/revocation.js';
@@ -125,7 +125,8 @@ export async function startRemoteListener(options: RemoteListenerOptions): Promi
     registry.trackSocket(socket, peer.serial);
   });
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
-    logger.info({ event: 'mcp_handshake_refused', code: err.code, remote: socket.remoteAddress }, `refused a TLS handshake: ${err.message}`);
+    const refusal = refusalFromHandshakeError(err, socket, handshakeTimeoutMs);
+    logger.info({ event: 'mcp_handshake_refused', reason: refusal.reason, code: err.code, remote: socket.remoteAddress }, `refused a TLS handshake: ${refusal.detail}`);
   });
 
   try {
