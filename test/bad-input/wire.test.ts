@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { IssueResult } from '../../src/ca/types.js';
 import type { WorkerSpec } from '../../src/protocol/messages.js';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
+import { startCoreListeners, type CoreListeners } from '../helpers/core-listeners.js';
 import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
 import { serverMaterial, startProxy, testSpec, tryEcho, type RunningProxy } from '../helpers/proxy-fixture.js';
 import { waitFor } from '../helpers/proxy-wait.js';
@@ -248,4 +249,32 @@ describe('bad input on the wire (TCP service)', () => {
     await waitFor(() => socketsInState(proxy.port, '08') === 0 && socketsInState(proxy.port, '01') === 0, { timeoutMs: 5_000, what: 'no CLOSE-WAIT or ESTABLISHED socket left' });
     expect(proxy.service.stats().active).toBe(0);
   });
+});
+
+describe('bad input on the wire (MCP front and remote MCP listener: the same handshake guard)', () => {
+  let pki: TestPki;
+  let listeners: CoreListeners;
+  let good: IssueResult;
+  beforeAll(async () => {
+    pki = await createTestPki();
+    good = await pki.client('agent');
+    listeners = await startCoreListeners(pki, {}, [], { handshakeTimeoutMs: HANDSHAKE_TIMEOUT });
+  }, 60_000);
+  afterAll(async () => {
+    await listeners?.close();
+    pki?.cleanup();
+  });
+
+  for (const kind of ['mcp-front', 'mcp-remote'] as const) {
+    it(`${kind}: connect-and-close and silent sockets are freed at handshake_timeout (not Node's 120 s), no CLOSE-WAIT, good clients still served`, async () => {
+      const port = kind === 'mcp-front' ? listeners.frontPort : listeners.remotePort;
+      for (let i = 0; i < 50; i++) (await rawConnect(port)).end();
+      const silent = await Promise.all(Array.from({ length: 20 }, () => rawConnect(port)));
+      const opened = performance.now();
+      expect(await listeners.verdict(kind, good)).toBe('accepted');
+      await Promise.all(silent.map((s) => (s.destroyed ? undefined : once(s, 'close'))));
+      expect(performance.now() - opened).toBeLessThan(HANDSHAKE_TIMEOUT + 5_000);
+      await waitFor(() => socketsInState(port, '08') === 0, { timeoutMs: 5_000, what: 'no CLOSE-WAIT socket on the listener' });
+    });
+  }
 });

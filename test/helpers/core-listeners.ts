@@ -28,6 +28,8 @@ export interface CoreListeners {
   /** One revocation feed shared by the three (as in one process). */
   revocations: RevocationFeed;
   tcpPort: number;
+  frontPort: number;
+  remotePort: number;
   frontOrigin: string;
   remoteOrigin: string;
   verdict(kind: ListenerKind, cert: IssueResult | undefined): Promise<Verdict>;
@@ -65,7 +67,7 @@ export function initializeStatus(origin: string, caPem: string, cert: IssueResul
   });
 }
 
-export async function startCoreListeners(pki: TestPki, mtls: Mtls, revoked: string[] = []): Promise<CoreListeners> {
+export async function startCoreListeners(pki: TestPki, mtls: Mtls, revoked: string[] = [], options: { handshakeTimeoutMs?: number } = {}): Promise<CoreListeners> {
   const logger = createSilentLogger();
   const revocations = createRevocationFeed(revoked);
   const server = await pki.server();
@@ -95,7 +97,7 @@ export async function startCoreListeners(pki: TestPki, mtls: Mtls, revoked: stri
     mcpBackend = await startTestMcpBackend();
     const config = parseConfig({
       revocation_refresh: '250ms',
-      services: [{ name: 'front', listen: '127.0.0.1:0', protocol: 'mcp', backend: { url: mcpBackend.url }, mtls: { mode: 'required', ...mtls } }],
+      services: [{ name: 'front', listen: '127.0.0.1:0', protocol: 'mcp', backend: { url: mcpBackend.url }, mtls: { mode: 'required', ...mtls }, ...(options.handshakeTimeoutMs ? { limits: { handshake_timeout: `${options.handshakeTimeoutMs}ms` } } : {}) }],
       mcp: { transport: 'http', sse_address: '127.0.0.1:0', self_secure: true, mtls },
     }, 'core listeners');
     front = createMcpFront({ service: config.services[0]!, tls: material, auditLog, logger, revocations });
@@ -107,6 +109,7 @@ export async function startCoreListeners(pki: TestPki, mtls: Mtls, revoked: stri
       address: config.mcp.sse_address,
       selfSecure: true,
       revocations,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
     });
     const remoteOrigin = `https://127.0.0.1:${remote.address.port}`;
     const frontOrigin = `https://127.0.0.1:${frontPort}`;
@@ -115,6 +118,8 @@ export async function startCoreListeners(pki: TestPki, mtls: Mtls, revoked: stri
     return {
       revocations,
       tcpPort,
+      frontPort,
+      remotePort: remote.address.port,
       frontOrigin,
       remoteOrigin,
       async verdict(kind, cert) {

@@ -18,6 +18,7 @@ import { createRevocationFeed, type RevocationFeed } from '../../core/revocation
 import { followRevocationFile, type RevocationFileSource } from '../../core/revocation-file.js';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from '../../core/session-limits.js';
 import { newTicketKeys, serverContextOptions, serverOptions, type TlsMaterialPems } from '../../core/tls-options.js';
+import { LIMIT_DEFAULTS } from '../../config/schema.js';
 import { statePaths } from '../../state/state-dir.js';
 import type { HostPort } from '../../util/address.js';
 import { formatHostPort } from '../../util/address.js';
@@ -37,6 +38,8 @@ export interface RemoteListenerOptions {
   selfSecure: boolean;
   /** Overrides mcp.session_idle_timeout (ms). */
   sessionIdleMs?: number | undefined;
+  /** Sockets that have not finished the TLS handshake this long after accept are cut (default: limits.handshake_timeout's default, 10 s). */
+  handshakeTimeoutMs?: number | undefined;
   /** The process's revocation feed; without one the listener follows the state dir's revocations.json itself. */
   revocations?: RevocationFeed | undefined;
 }
@@ -92,7 +95,7 @@ export async function startRemoteListener(options: RemoteListenerOptions): Promi
   const settings = { protocol: 'tls13' as const };
   const ticketKeys = newTicketKeys();
   const material = (c: ListenerCertificate): TlsMaterialPems => ({ certPem: c.certPem, keyPem: c.keyPem, caPems: [c.caPem] });
-  const handshakeTimeoutMs = 10_000;
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? LIMIT_DEFAULTS.handshake_timeout;
   const server = serve({
     fetch: app.fetch,
     hostname: options.address.host,
