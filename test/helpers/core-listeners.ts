@@ -47,8 +47,8 @@ const INITIALIZE = JSON.stringify({
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'verdict', version: '0' } },
 });
 
-/** POSTs an MCP initialize with the certificate; the HTTP status, or 0 when the connection failed. */
-export function initializeStatus(origin: string, caPem: string, cert: IssueResult | undefined): Promise<number> {
+/** POSTs a JSON-RPC message to /mcp with the certificate (and a session id); the HTTP status (0 when the connection failed) and the session id answered. */
+export function postMcp(origin: string, caPem: string, cert: IssueResult | undefined, body: string = INITIALIZE, sessionId?: string): Promise<{ status: number; sessionId: string | undefined }> {
   return new Promise((resolve) => {
     const req = request(`${origin}/mcp`, {
       method: 'POST',
@@ -56,18 +56,29 @@ export function initializeStatus(origin: string, caPem: string, cert: IssueResul
       servername: 'localhost',
       ...(cert ? { cert: cert.certPem, key: cert.keyPem } : {}),
       agent: false,
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', connection: 'close' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        connection: 'close',
+        ...(sessionId ? { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' } : {}),
+      },
     }, (res) => {
+      const id = res.headers['mcp-session-id'];
+      const done = () => resolve({ status: res.statusCode ?? 0, sessionId: Array.isArray(id) ? id[0] : id });
       res.resume();
-      res.once('end', () => resolve(res.statusCode ?? 0));
-      res.once('error', () => resolve(res.statusCode ?? 0));
+      res.once('end', done);
+      res.once('error', done);
     });
-    req.once('error', () => resolve(0));
-    req.end(INITIALIZE);
+    req.once('error', () => resolve({ status: 0, sessionId: undefined }));
+    req.end(body);
   });
 }
 
-export async function startCoreListeners(pki: TestPki, mtls: Mtls, revoked: string[] = [], options: { handshakeTimeoutMs?: number } = {}): Promise<CoreListeners> {
+export async function initializeStatus(origin: string, caPem: string, cert: IssueResult | undefined): Promise<number> {
+  return (await postMcp(origin, caPem, cert)).status;
+}
+
+export async function startCoreListeners(pki: TestPki, mtls: Mtls, revoked: string[] = [], options: { handshakeTimeoutMs?: number; maxSessionsPerIdentity?: number } = {}): Promise<CoreListeners> {
   const logger = createSilentLogger();
   const revocations = createRevocationFeed(revoked);
   const server = await pki.server();
@@ -98,9 +109,16 @@ export async function startCoreListeners(pki: TestPki, mtls: Mtls, revoked: stri
     const config = parseConfig({
       revocation_refresh: '250ms',
       services: [{ name: 'front', listen: '127.0.0.1:0', protocol: 'mcp', backend: { url: mcpBackend.url }, mtls: { mode: 'required', ...mtls }, ...(options.handshakeTimeoutMs ? { limits: { handshake_timeout: `${options.handshakeTimeoutMs}ms` } } : {}) }],
-      mcp: { transport: 'http', sse_address: '127.0.0.1:0', self_secure: true, mtls },
+      mcp: { transport: 'http', sse_address: '127.0.0.1:0', self_secure: true, mtls, ...(options.maxSessionsPerIdentity ? { max_sessions_per_identity: options.maxSessionsPerIdentity } : {}) },
     }, 'core listeners');
-    front = createMcpFront({ service: config.services[0]!, tls: material, auditLog, logger, revocations });
+    front = createMcpFront({
+      service: config.services[0]!,
+      tls: material,
+      auditLog,
+      logger,
+      revocations,
+      sessionLimits: { idleTimeoutMs: config.mcp.session_idle_timeout, maxPerIdentity: config.mcp.max_sessions_per_identity, maxTotal: config.mcp.max_sessions },
+    });
     const frontPort = (await front.listen()).port;
 
     remote = await startRemoteListener({
