@@ -67,6 +67,8 @@ interface Managed {
   handle: WorkerHandle | undefined;
   resolved: ResolvedMaterial | undefined;
   skipped?: string;
+  /** Worker threads behind the listener; each admits up to limits.max_connections. */
+  workers?: number;
   fileWatcher?: FileWatcher;
   renewTimer?: NodeJS.Timeout;
 }
@@ -142,6 +144,7 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
     options.metrics?.certificate(svc.name, m.resolved.notAfter);
     // An MCP front keeps its sessions in memory: one worker per MCP service, always.
     const count = svc.protocol === 'mcp' ? 1 : (options.workersPerListener ?? workersPerListener());
+    m.workers = count;
     const spec = { ...workerSpecOf(svc, config, auditPath), reuse_port: count > 1 };
     const members = Array.from({ length: count }, () => createWorkerHandle({
       spec,
@@ -222,7 +225,7 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
     revocationsLoadedAt: () => (options.revocations?.source ?? ownSource)?.loadedAt() ?? null,
 
     status(): ServiceStatus[] {
-      return [...services.values()].map(({ svc, handle, resolved, skipped }) => {
+      return [...services.values()].map(({ svc, handle, resolved, skipped, workers }) => {
         const stats = handle?.stats;
         const listen = handle?.address ?? svc.listen.address;
         const days = resolved ? Math.floor((resolved.notAfter.getTime() - clock().getTime()) / 86_400_000) : undefined;
@@ -241,6 +244,7 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
           },
           connections: {
             active: stats?.active ?? 0,
+            max: svc.limits.max_connections * (workers ?? 1),
             accepted: stats?.accepted ?? 0,
             rejected: stats?.rejected ?? 0,
             rejected_by_reason: stats?.rejected_by_reason ?? {},

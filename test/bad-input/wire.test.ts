@@ -5,7 +5,7 @@
  * still served.
  */
 import 'reflect-metadata';
-import { X509Certificate, webcrypto } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
