@@ -1,8 +1,7 @@
 /**
  * `tlsmcp_cert_revoke`: revoke a certificate by id or serial with a reason.
- * When the proxy supervisor runs in this process it is told at once, so live
- * proxy connections using the certificate are cut; remote MCP sessions
- * presenting it are cut too. The result says how many of each. The CA
+ * The CA records it, then the process's revocation feed (src/core/revocation.ts)
+ * cuts live proxy connections and remote MCP sessions using it. The result says how many of each. The CA
  * itself records the revocation in the audit log; the tool call's own audit
  * event carries the counts.
  */
@@ -77,21 +76,26 @@ export function registerCertRevokeTool(server: McpServer, deps: McpServerDeps): 
                 `Revoke certificate ${before.id} (CN=${before.cn}, service ${before.service}, serial ${before.serial}) with reason ${args.reason}? ` +
                 'New handshakes with it are refused and live connections using it are cut. This cannot be undone.',
             });
-      // The running proxy and MCP sessions first, then the CA: both also watch revocations.json and
-      // would otherwise cut the connections themselves, leaving this call unable to say how many.
-      // Failing closed: if the CA write then failed, this process would refuse the serial anyway.
-      let connectionsClosed = 0;
-      let proxyError: string | null = null;
-      if (deps.supervisor) {
-        try {
-          const results = await deps.supervisor.revoke([before.serial]);
-          connectionsClosed = results.reduce((n, r) => n + r.connections_closed, 0);
-        } catch (err) {
-          proxyError = toTlsmcpError(err).message;
-        }
-      }
-      const sessionsClosed = deps.sessions ? await deps.sessions.cutSerials([before.serial]) : 0;
+      // The CA records it (revocations.json, the CRL), then the process's one revocation feed cuts live
+      // proxy connections and MCP sessions of every listener here. Should the file watcher apply it first,
+      // the feed still hands this call the counts of that cut.
       const after = await deps.ca.revoke(before.id, args.reason);
+      let connectionsClosed = 0;
+      let sessionsClosed = 0;
+      let proxyError: string | null = null;
+      try {
+        if (deps.revocations) {
+          const { cut } = await deps.revocations.add([before.serial]);
+          connectionsClosed = cut.connections ?? 0;
+          sessionsClosed = cut.mcp_sessions ?? 0;
+        } else {
+          // Embedders without a feed (tests' in-memory servers): tell what runs here directly.
+          if (deps.supervisor) connectionsClosed = (await deps.supervisor.revoke([before.serial])).reduce((n, r) => n + r.connections_closed, 0);
+          if (deps.sessions) sessionsClosed = await deps.sessions.cutSerials([before.serial]);
+        }
+      } catch (err) {
+        proxyError = toTlsmcpError(err).message;
+      }
       const alreadyRevoked = before.status === 'revoked';
       const reason = after.revoked?.reason ?? args.reason;
       const revokedAt = after.revoked?.at ?? deps.clock().toISOString();

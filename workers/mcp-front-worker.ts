@@ -1,9 +1,10 @@
 /**
  * Entry point of an MCP front worker thread (one per `protocol: mcp` service).
- * Thin: the message handling lives in src/mcp-front/worker-runtime.ts.
+ * Thin: the shared runner speaks the protocol, the MCP front kind runs the listener.
  */
 import { parentPort } from 'node:worker_threads';
-import { runMcpFrontWorker } from '../src/mcp-front/worker-runtime.js';
+import { mcpFrontWorkerKind } from '../src/mcp-front/worker-kind.js';
+import { runWorker } from '../src/protocol/worker-runner.js';
 
 if (!parentPort) throw new Error('workers/mcp-front-worker must run in a worker thread');
-runMcpFrontWorker(parentPort);
+runWorker(parentPort, mcpFrontWorkerKind);

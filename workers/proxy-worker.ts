@@ -1,9 +1,10 @@
 /**
- * Entry point of a proxy worker thread (one per TCP service). Thin: the
- * message handling lives in src/proxy/worker-runtime.ts.
+ * Entry point of a proxy worker thread (one per TCP service and core). Thin:
+ * the shared runner speaks the protocol, the proxy kind runs the listener.
  */
 import { parentPort } from 'node:worker_threads';
-import { runProxyWorker } from '../src/proxy/worker-runtime.js';
+import { runWorker } from '../src/protocol/worker-runner.js';
+import { proxyWorkerKind } from '../src/proxy/worker-kind.js';
 
 if (!parentPort) throw new Error('workers/proxy-worker must run in a worker thread');
-runProxyWorker(parentPort);
+runWorker(parentPort, proxyWorkerKind);

@@ -27,13 +27,15 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
-/** Ready means every worker is ready and no certificate has expired. */
+/** Ready means every worker is ready, no certificate has expired and no service is full (limits.max_connections established). */
 export function readiness(status: ServiceStatus[]): { ready: boolean; problems: string[] } {
   const problems: string[] = [];
   for (const s of status) {
     if (s.state !== 'ready') problems.push(`${s.name}: ${s.state}${s.state_reason ? ` (${s.state_reason})` : ''}`);
     else if (s.certificate.days_left !== undefined && s.certificate.not_after && Date.parse(s.certificate.not_after) <= Date.now()) {
       problems.push(`${s.name}: certificate expired at ${s.certificate.not_after}`);
+    } else if (s.connections.max !== undefined && s.connections.active >= s.connections.max) {
+      problems.push(`${s.name}: ${s.connections.active} established connections, at limits.max_connections (${s.connections.max})`);
     }
   }
   return { ready: problems.length === 0, problems };

@@ -6,7 +6,8 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { startRemoteListener, type RemoteListener } from '../mcp/remote/listener.js';
-import type { Sidecar } from '../supervisor/run-sidecar.js';
+import { createMcpServer } from './mcp-server.js';
+import type { Sidecar } from './run-sidecar.js';
 
 export interface McpBesideSidecarOptions {
   sidecar: Sidecar;
@@ -30,7 +31,10 @@ export async function startMcpBesideSidecar(options: McpBesideSidecarOptions): P
       supervisor: sidecar.supervisor,
       clock: () => new Date(),
       reloadConfig: options.reloadConfig,
+      revocations: sidecar.revocations,
     },
+    createServer: createMcpServer,
+    revocations: sidecar.revocations,
     address: config.mcp.sse_address,
     selfSecure: config.mcp.self_secure,
   });

@@ -76,6 +76,8 @@ export const authorizationRule = z.strictObject({
   deny_tools: z.array(z.string().min(1)).default([]),
   allow_resources: z.array(z.string().min(1)).default([]),
   deny_resources: z.array(z.string().min(1)).default([]),
+  allow_prompts: z.array(z.string().min(1)).default([]),
+  deny_prompts: z.array(z.string().min(1)).default([]),
 });
 
 export type AuthorizationRule = z.infer<typeof authorizationRule>;

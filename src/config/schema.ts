@@ -143,6 +143,14 @@ const mcpObject = z.strictObject({
   authorization: z.array(authorizationRule).default([]),
   /** Ask the user (MCP elicitation) before a destructive tool such as tlsmcp_cert_revoke. Unset: on for stdio (local) callers, off for remote ones. */
   confirm_destructive: z.boolean().optional(),
+  /** Who may connect to the remote listener at all (with self_secure): the same keys and grammar as a service's `mtls`. */
+  mtls: mtlsObject.omit({ mode: true, revocation_refresh: true }).optional(),
+  /** MCP sessions (remote listener and MCP fronts) without a request or stream for this long are closed. */
+  session_idle_timeout: durationMs.default(600_000),
+  /** Open MCP sessions per client certificate; at the cap the least recently active idle one is closed. */
+  max_sessions_per_identity: z.number().int().min(1).max(10_000).default(32),
+  /** Open MCP sessions per listener in all. */
+  max_sessions: z.number().int().min(1).max(1_000_000).default(1_024),
 });
 
 const adminObject = z.strictObject({

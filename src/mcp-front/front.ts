@@ -14,6 +14,12 @@ import type { McpServiceConfig } from './service.js';
 import type { Logger } from '../logger.js';
 import type { AuditEvent } from '../state/audit-log.js';
 import { normalizeSerial } from '../ca/serial.js';
+import { guardHandshakes, type HandshakeGuard } from '../core/handshake-guard.js';
+import type { RevocationFeed } from '../core/revocation.js';
+import { createSerialIndex } from '../core/serial-index.js';
+import { DEFAULT_SESSION_LIMITS, idleSessions, makeRoom, type SessionLimits } from '../core/session-limits.js';
+import { newTicketKeys } from '../core/tls-options.js';
+import { refusalFromHandshakeError } from '../core/admission.js';
 import { createAdmission } from './admission.js';
 import { createBackendFactory } from './backend.js';
 import { replyError } from './http-replies.js';
@@ -25,8 +31,6 @@ import { handleSseMessage, handleSseStream, handleStreamableHttp, type RouteCont
 import { createSessionRegistry, type FrontSession } from './sessions.js';
 import { secureContextOptions, serverTlsOptions, type McpFrontTls } from './tls-options.js';
 
-/** Each session holds a backend (a child process for stdio servers): cap what one certificate can hold open. */
-export const MAX_SESSIONS_PER_AGENT = 32;
 
 export interface McpFrontOptions {
   service: McpServiceConfig;
@@ -35,6 +39,10 @@ export interface McpFrontOptions {
   logger: Logger;
   /** Asked on every request (and handshake) besides the serials passed to `revoke()`. */
   isRevoked?: ((serial: string) => boolean) | undefined;
+  /** The process's (or worker's) revocation feed: its new serials cut this front's sessions and connections. */
+  revocations?: RevocationFeed | undefined;
+  /** Session caps and idle expiry; each session holds a backend (a child process for stdio servers). */
+  sessionLimits?: Partial<SessionLimits> | undefined;
   /** Backend restart backoff; defaults suit production. */
   restart?: Partial<RestartPolicy> | undefined;
 }
@@ -62,12 +70,15 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
   const { service, auditLog } = options;
   const logger = options.logger.child({ service: service.name, component: 'mcp-front' });
   const revoked = new Set<string>();
-  const isRevoked = (serial: string) => revoked.has(serial) || (options.isRevoked?.(serial) ?? false);
+  const isRevoked = (serial: string) => revoked.has(serial) || (options.revocations?.has(serial) ?? false) || (options.isRevoked?.(serial) ?? false);
   let admission = createAdmission(service, isRevoked);
   let authorizer = createAuthorizer(service.name, service.authorization);
   const newBackend = createBackendFactory({ service, logger, restart: options.restart });
   const sessions = createSessionRegistry();
-  const socketsBySerial = new Map<string, Set<TLSSocket>>();
+  const limits: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...options.sessionLimits };
+  const socketsBySerial = createSerialIndex<TLSSocket>();
+  const ticketKeys = newTicketKeys();
+  let guard: HandshakeGuard | undefined;
   const identities = new WeakMap<TLSSocket, PeerIdentity>();
   const refusedSockets = new WeakSet<TLSSocket>();
   const busy = new Map<string, number>();
@@ -124,10 +135,14 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
     logger,
     openSession,
     refuseNewSession(identity) {
-      const open = sessions.all().filter((s) => s.identity.fingerprint256 === identity.fingerprint256).length;
-      return open >= MAX_SESSIONS_PER_AGENT
-        ? `Too many open MCP sessions for this certificate (${open}, at most ${MAX_SESSIONS_PER_AGENT}); close some (DELETE /mcp or end the SSE stream) first`
-        : undefined;
+      const verdict = makeRoom(sessions.all(), identity.fingerprint256 ?? '', limits, sessionView);
+      if ('refuse' in verdict) return verdict.refuse;
+      for (const victim of verdict.evict) {
+        logger.info({ session: victim.id, peer_cn: victim.identity.cn }, 'closing the least recently active idle MCP session to make room');
+        sessions.remove(victim.id);
+        void victim.relay.close();
+      }
+      return undefined;
     },
     track(session, res) {
       session.lastActive = Date.now();
@@ -141,10 +156,12 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
     },
   };
 
+  const sessionView = (session: FrontSession) => ({ owner: session.identity.fingerprint256 ?? '', lastActive: session.lastActive, busy: busy.has(session.id) });
+
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket as TLSSocket;
     const identity = identityOf(socket);
-    const refusal = admission(identity);
+    const refusal = admission(identity, socket);
     if (refusal) {
       if (!refusedSockets.has(socket)) {
         refusedSockets.add(socket);
@@ -166,44 +183,68 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
   };
 
   const onSecureConnection = (socket: TLSSocket) => {
+    guard?.handshakeDone(socket);
     stats.accepted += 1;
     stats.active += 1;
     const identity = identityOf(socket);
     const serial = identity.serial;
     if (serial) {
-      const set = socketsBySerial.get(serial) ?? new Set<TLSSocket>();
-      set.add(socket);
-      socketsBySerial.set(serial, set);
+      socketsBySerial.add(serial, socket);
       // A revoked agent gets one HTTP answer saying so, then the connection goes.
       if (isRevoked(serial)) socket.setTimeout(2_000, () => socket.destroy());
     }
     socket.once('close', () => {
       stats.active -= 1;
-      if (serial) socketsBySerial.get(serial)?.delete(socket);
-      if (serial && socketsBySerial.get(serial)?.size === 0) socketsBySerial.delete(serial);
+      if (serial) socketsBySerial.delete(serial, socket);
     });
   };
 
   const reapIdle = () => {
-    const cutoff = Date.now() - service.limits.idle_timeout;
-    for (const session of sessions.all()) {
-      if (!busy.has(session.id) && session.lastActive < cutoff) {
-        logger.info({ session: session.id }, 'closing idle MCP session');
-        void session.relay.close();
-      }
+    for (const session of idleSessions(sessions.all(), limits, Date.now(), sessionView)) {
+      logger.info({ session: session.id }, 'closing idle MCP session');
+      void session.relay.close();
     }
   };
+
+  /** The one place this front cuts what a revoked certificate holds: its sessions and connections. */
+  const cut = (serials: string[]): number => {
+    const set = new Set(serials.map(normalizeSerial));
+    for (const serial of set) revoked.add(serial);
+    const victims = sessions.withSerials(set);
+    for (const socket of socketsBySerial.take(set)) socket.destroy();
+    for (const session of victims) {
+      auditLog.append({
+        time: new Date().toISOString(),
+        kind: 'revocation',
+        service: service.name,
+        result: 'session_closed',
+        session: session.id,
+        ...(session.identity.cn !== undefined ? { peer_cn: session.identity.cn } : {}),
+        ...(session.identity.serial !== undefined ? { serial: session.identity.serial } : {}),
+      });
+      void session.relay.close();
+    }
+    if (victims.length) logger.info({ serials: [...set], sessions: victims.length }, 'revoked sessions closed');
+    return victims.length;
+  };
+  const unsubscribe = options.revocations?.subscribe((serials) => ({ mcp_sessions: cut(serials) }));
 
   return {
     async listen() {
       if (server) throw new Error('MCP front already listening');
-      const s = createServer(serverTlsOptions(options.tls, service), (req, res) => void onRequest(req, res));
+      const s = createServer(serverTlsOptions(options.tls, service, ticketKeys), (req, res) => void onRequest(req, res));
       server = s;
-      s.maxConnections = service.limits.max_connections;
       s.keepAliveTimeout = 5_000;
+      guard = guardHandshakes(s, {
+        handshakeTimeoutMs: () => service.limits.handshake_timeout,
+        maxConnections: () => service.limits.max_connections,
+        established: () => stats.active,
+        onRefused: (reason, peer, message) => reject(reason, { remote: peer, message }),
+      });
       s.on('secureConnection', onSecureConnection);
       s.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
-        reject(err.code ?? 'tls_handshake_failed', { remote: socket.remoteAddress, message: err.message });
+        const refusal = refusalFromHandshakeError(err, socket, service.limits.handshake_timeout);
+        reject(refusal.reason, { remote: socket.remoteAddress, message: refusal.detail });
         logger.debug({ err: err.message, remote: socket.remoteAddress }, 'TLS handshake refused');
       });
       const { host, port } = service.listen.address;
@@ -214,35 +255,16 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
           resolve();
         });
       });
-      const interval = Math.max(1_000, Math.min(30_000, service.limits.idle_timeout / 4));
+      const interval = Math.max(1_000, Math.min(30_000, limits.idleTimeoutMs / 4));
       reaper = setInterval(reapIdle, interval);
       reaper.unref();
       const address = s.address() as AddressInfo;
       logger.info({ address: `${address.address}:${address.port}` }, 'MCP front listening');
       return { host: address.address, port: address.port };
     },
-    revoke(serials) {
-      const set = new Set(serials.map(normalizeSerial));
-      for (const serial of set) revoked.add(serial);
-      const cut = sessions.withSerials(set);
-      for (const serial of set) for (const socket of socketsBySerial.get(serial) ?? []) socket.destroy();
-      for (const session of cut) {
-        auditLog.append({
-          time: new Date().toISOString(),
-          kind: 'revocation',
-          service: service.name,
-          result: 'session_closed',
-          session: session.id,
-          ...(session.identity.cn !== undefined ? { peer_cn: session.identity.cn } : {}),
-          ...(session.identity.serial !== undefined ? { serial: session.identity.serial } : {}),
-        });
-        void session.relay.close();
-      }
-      if (cut.length) logger.info({ serials: [...set], sessions: cut.length }, 'revoked sessions closed');
-      return cut.length;
-    },
+    revoke: cut,
     setSecureContext(tls) {
-      server?.setSecureContext(secureContextOptions(tls, service));
+      server?.setSecureContext(secureContextOptions(tls, service, ticketKeys));
     },
     setPolicy(policy) {
       const next = { ...service, mtls: policy.mtls, authorization: policy.authorization };
@@ -254,6 +276,8 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
     close() {
       closing ??= (async () => {
         if (reaper) clearInterval(reaper);
+        unsubscribe?.();
+        guard?.close();
         await Promise.allSettled(sessions.all().map((s) => s.relay.close()));
         const s = server;
         if (!s) return;

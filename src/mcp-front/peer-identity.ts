@@ -1,11 +1,12 @@
 /**
- * Who is on the other end of a TLS connection, as the MCP front sees it: the
- * client certificate's subject, SANs and serial, read once per socket. This is
- * what the audit trail records and what authorization rules match against.
+ * Who is on the other end of a front connection, as the front's audit trail,
+ * sessions and authorization see it: the core identity (src/core/identity.ts,
+ * parsed from the certificate structure) plus what the handshake said about it.
+ * Read once per socket.
  */
 import type { TLSSocket } from 'node:tls';
-import type { PeerCertificate } from 'node:tls';
-import { normalizeSerial } from '../ca/serial.js';
+import { peerIdentityOf, type PeerIdentity as CoreIdentity } from '../core/identity.js';
+import type { MatchableIdentity } from '../core/authorization.js';
 
 export interface PeerIdentity {
   /** Whether the chain validated against the trusted roots. */
@@ -16,10 +17,11 @@ export interface PeerIdentity {
   o: string[];
   ou: string[];
   sans: { dns: string[]; uri: string[]; ip: string[]; email: string[] };
-  /** Normalized like the CA inventory: lowercase hex, no separators. */
   serial: string | undefined;
   fingerprint256: string | undefined;
   notAfter: string | undefined;
+  /** The parsed certificate identity; absent without a certificate. */
+  certificate?: CoreIdentity | undefined;
 }
 
 export const ANONYMOUS: PeerIdentity = Object.freeze({
@@ -34,72 +36,37 @@ export const ANONYMOUS: PeerIdentity = Object.freeze({
   notAfter: undefined,
 });
 
-const asList = (value: string | string[] | undefined): string[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value];
-
-/**
- * Parses Node's `subjectaltname` string ("DNS:a, URI:spiffe://x, IP Address:1.2.3.4").
- * Node writes a value holding a comma or quote as a JSON string literal, hence the
- * quoted alternative.
- */
-export function parseSubjectAltName(text: string | undefined): PeerIdentity['sans'] {
-  const sans: PeerIdentity['sans'] = { dns: [], uri: [], ip: [], email: [] };
-  if (!text) return sans;
-  const entry = /(DNS|URI|IP Address|email):("(?:[^"\\]|\\.)*"|[^,]*)(?:,\s*|$)/g;
-  for (const match of text.matchAll(entry)) {
-    const kind = match[1];
-    const raw = match[2] ?? '';
-    let value = raw;
-    if (raw.startsWith('"')) {
-      try {
-        value = JSON.parse(raw) as string;
-      } catch {
-        value = raw.slice(1, -1);
-      }
-    }
-    if (kind === 'DNS') sans.dns.push(value);
-    else if (kind === 'URI') sans.uri.push(value);
-    else if (kind === 'IP Address') sans.ip.push(value);
-    else if (kind === 'email') sans.email.push(value);
-  }
-  return sans;
-}
-
-/** The identity of a peer certificate (as `getPeerCertificate()` returns it). */
-export function identityFromCertificate(
-  cert: PeerCertificate | undefined,
-  authorized: boolean,
-  authorizationError?: string,
-): PeerIdentity {
-  if (!cert || Object.keys(cert).length === 0) return ANONYMOUS;
-  const subject = (cert.subject ?? {}) as unknown as Record<string, string | string[] | undefined>;
+/** The front's view of a core identity. */
+export function frontIdentity(id: CoreIdentity | undefined, authorized: boolean, authorizationError?: string): PeerIdentity {
+  if (!id) return ANONYMOUS;
   return {
     authorized,
     authorizationError: authorized ? undefined : (authorizationError ?? 'certificate not verified'),
-    cn: asList(subject.CN)[0],
-    o: asList(subject.O),
-    ou: asList(subject.OU),
-    sans: parseSubjectAltName(cert.subjectaltname),
-    serial: cert.serialNumber ? normalizeSerial(cert.serialNumber) : undefined,
-    fingerprint256: cert.fingerprint256,
-    notAfter: cert.valid_to ? new Date(cert.valid_to).toISOString() : undefined,
+    cn: id.cn,
+    o: id.o,
+    ou: id.ou,
+    sans: { dns: id.dns, uri: id.uri, ip: id.ip, email: id.email },
+    serial: id.serial,
+    fingerprint256: id.fingerprint256,
+    notAfter: new Date(id.notAfter).toISOString(),
+    certificate: id,
   };
 }
 
 /** Reads the identity off a TLS socket once the handshake is done. */
 export function identityFromSocket(socket: TLSSocket): PeerIdentity {
-  const cert = socket.getPeerCertificate(false) as PeerCertificate | undefined;
   const error = socket.authorizationError as unknown;
-  return identityFromCertificate(
-    cert,
-    socket.authorized,
-    error instanceof Error ? error.message : typeof error === 'string' ? error : undefined,
-  );
+  return frontIdentity(peerIdentityOf(socket), socket.authorized, error instanceof Error ? error.message : typeof error === 'string' ? error : undefined);
+}
+
+/** What authorization rules match against. */
+export function matchable(identity: PeerIdentity): MatchableIdentity {
+  return { cn: identity.cn, o: identity.o, ou: identity.ou, dns: identity.sans.dns, uri: identity.sans.uri, serial: identity.serial };
 }
 
 /** Short label for logs and error messages: CN, else the serial. */
 export function describeIdentity(identity: PeerIdentity): string {
-  if (identity.cn) return `"${identity.cn}"`;
+  if (identity.cn) return JSON.stringify(identity.cn);
   if (identity.serial) return `serial ${identity.serial}`;
   return 'an anonymous client';
 }

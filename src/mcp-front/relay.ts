@@ -3,9 +3,9 @@
  * transport with one backend transport and passes every message through as it
  * is, both ways (requests, responses, notifications, server-to-client requests
  * such as sampling and elicitation). It intervenes in only four places:
- *  - `tools/call`, `resources/read`, `resources/subscribe` the agent may not make
+ *  - `tools/call`, `resources/read`, `resources/subscribe`, `prompts/get` the agent may not make
  *    are answered with a JSON-RPC error here and never reach the backend;
- *  - `tools/list` and `resources/list` results are filtered to what the agent may use;
+ *  - `tools/list`, `resources/list` and `prompts/list` results are filtered to what the agent may use;
  *  - every request is audited with its outcome and latency;
  *  - requests the backend can no longer answer (it crashed, the link dropped)
  *    are failed with an error instead of being left to hang.
@@ -88,6 +88,7 @@ function permissionFor(request: RequestView): { kind: PermissionKind; name: stri
   if (request.method === 'resources/read' || request.method === 'resources/subscribe') {
     return { kind: 'resource', name: typeof p?.uri === 'string' ? p.uri : '' };
   }
+  if (request.method === 'prompts/get') return { kind: 'prompt', name: typeof p?.name === 'string' ? p.name : '' };
   return undefined;
 }
 
@@ -105,6 +106,7 @@ function filterListResult(method: string, message: JSONRPCMessage, policy: Agent
   };
   if (method === 'tools/list') return filter('tools', 'tool', (t) => t.name);
   if (method === 'resources/list') return filter('resources', 'resource', (r) => r.uri);
+  if (method === 'prompts/list') return filter('prompts', 'prompt', (r) => r.name);
   return message;
 }
 

@@ -1,40 +1,25 @@
 /**
- * The front's TLS settings from a service: TLS 1.3 only unless the service's
- * `listen.protocol` says tls12, client certificates requested unless mtls is
- * disabled and required (handshake refused without one) when mode is required.
+ * The front's TLS settings: the core builder (src/core/tls-options.ts) fed
+ * from the service's `listen` and `mtls`, with HTTP/1.1 as the only ALPN
+ * protocol and the service's handshake_timeout as Node's pre-handshake limit.
  */
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
+import { serverContextOptions, serverOptions, type TlsMaterialPems } from '../core/tls-options.js';
 import type { McpServiceConfig } from './service.js';
 
-export interface McpFrontTls {
-  certPem: string;
-  keyPem: string;
-  /** Roots (and intermediates) client certificates must chain to. */
-  caPems: string[];
-  /** CRLs to refuse revoked certificates in the handshake itself. */
-  crlPems?: string[] | undefined;
+export type McpFrontTls = TlsMaterialPems;
+
+const settingsOf = (service: McpServiceConfig) => ({ protocol: service.listen.protocol, ciphers: service.listen.ciphers, ciphersuites: service.listen.ciphersuites });
+
+export function secureContextOptions(tls: McpFrontTls, service: McpServiceConfig, ticketKeys: Buffer): SecureContextOptions {
+  return serverContextOptions(settingsOf(service), tls, service.mtls.mode, ticketKeys);
 }
 
-export function secureContextOptions(tls: McpFrontTls, service: McpServiceConfig): SecureContextOptions {
-  const listen = service.listen;
-  const ciphers = [listen.ciphersuites, listen.ciphers].filter((c): c is string => Boolean(c)).join(':');
-  return {
-    cert: tls.certPem,
-    key: tls.keyPem,
-    ...(tls.caPems.length ? { ca: tls.caPems } : {}),
-    ...(tls.crlPems?.length ? { crl: tls.crlPems } : {}),
-    minVersion: listen.protocol === 'tls12' ? 'TLSv1.2' : 'TLSv1.3',
-    ...(ciphers ? { ciphers } : {}),
-  };
-}
-
-export function serverTlsOptions(tls: McpFrontTls, service: McpServiceConfig): TlsOptions {
-  const mode = service.mtls.mode;
-  return {
-    ...secureContextOptions(tls, service),
-    requestCert: mode !== 'disabled',
-    rejectUnauthorized: mode === 'required',
-    handshakeTimeout: service.limits.handshake_timeout,
-    ALPNProtocols: ['http/1.1'],
-  };
+export function serverTlsOptions(tls: McpFrontTls, service: McpServiceConfig, ticketKeys: Buffer): TlsOptions {
+  return serverOptions(settingsOf(service), tls, {
+    mode: service.mtls.mode,
+    ticketKeys,
+    handshakeTimeoutMs: service.limits.handshake_timeout,
+    alpn: ['http/1.1'],
+  });
 }

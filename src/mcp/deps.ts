@@ -5,6 +5,7 @@
  */
 import type { CertificateAuthority } from '../ca/types.js';
 import type { Config } from '../config/schema.js';
+import type { RevocationFeed } from '../core/revocation.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from '../state/audit-log.js';
 import type { Supervisor } from '../supervisor/types.js';
@@ -24,6 +25,8 @@ export interface McpServerDeps {
   /** The proxy supervisor when it runs in this process (`mcp serve` with services). */
   supervisor?: Supervisor | undefined;
   clock: () => Date;
+  /** The process's revocation feed: revoking through it cuts live connections and sessions of every listener here. */
+  revocations?: RevocationFeed | undefined;
   /** Set when a remote listener runs in this process. */
   sessions?: SessionCutter | undefined;
   /** Re-reads the config file, for `tlsmcp_proxy_reload`; absent when the config came from no file. */

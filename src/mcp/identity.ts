@@ -5,10 +5,9 @@
  * socket itself never has to reach a handler. No auth info means a local caller
  * (stdio, in-process), which is trusted like the user who started the server.
  */
-import type { PeerCertificate } from 'node:tls';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { z } from 'zod';
-import { normalizeSerial } from '../ca/serial.js';
+import type { PeerIdentity } from '../core/identity.js';
 
 export const callerIdentitySchema = z.object({
   kind: z.enum(['local', 'certificate', 'anonymous']),
@@ -30,39 +29,17 @@ const NO_SANS = { dns: [], uri: [], ip: [] };
 export const LOCAL_CALLER: CallerIdentity = { kind: 'local', o: [], ou: [], sans: NO_SANS };
 export const ANONYMOUS_CALLER: CallerIdentity = { kind: 'anonymous', o: [], ou: [], sans: NO_SANS };
 
-const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-/** Splits Node's `subjectaltname` ("DNS:a, URI:spiffe://x, IP Address:127.0.0.1"). */
-export function parseSubjectAltName(text: string | undefined): CallerIdentity['sans'] {
-  const sans = { dns: [] as string[], uri: [] as string[], ip: [] as string[] };
-  if (!text) return sans;
-  for (const part of text.split(/,\s*/)) {
-    const at = part.indexOf(':');
-    if (at < 0) continue;
-    const kind = part.slice(0, at);
-    const value = part.slice(at + 1).replace(/^"|"$/g, '');
-    if (kind === 'DNS') sans.dns.push(value);
-    else if (kind === 'URI') sans.uri.push(value);
-    else if (kind === 'IP Address') sans.ip.push(value);
-  }
-  return sans;
-}
-
-/** The identity in a verified peer certificate; undefined when none was presented. */
-export function identityFromPeerCertificate(cert: PeerCertificate | undefined): CallerIdentity | undefined {
-  if (!cert || Object.keys(cert).length === 0 || !cert.serialNumber) return undefined;
-  const subject = cert.subject as unknown as Record<string, string | string[] | undefined> | undefined;
-  const cn = asList(subject?.CN)[0];
-  const expires = Date.parse(cert.valid_to);
+/** The caller a verified peer certificate names (src/core/identity.ts parsed it from the certificate structure). */
+export function callerFromPeer(peer: PeerIdentity): CallerIdentity {
   return {
     kind: 'certificate',
-    ...(cn ? { cn } : {}),
-    o: asList(subject?.O),
-    ou: asList(subject?.OU),
-    sans: parseSubjectAltName(cert.subjectaltname),
-    serial: normalizeSerial(cert.serialNumber),
-    fingerprint: cert.fingerprint256,
-    ...(Number.isFinite(expires) ? { expires_at: Math.floor(expires / 1000) } : {}),
+    ...(peer.cn ? { cn: peer.cn } : {}),
+    o: peer.o,
+    ou: peer.ou,
+    sans: { dns: peer.dns, uri: peer.uri, ip: peer.ip },
+    serial: peer.serial,
+    fingerprint: peer.fingerprint256,
+    ...(Number.isFinite(peer.notAfter) ? { expires_at: Math.floor(peer.notAfter / 1000) } : {}),
   };
 }
 

@@ -5,15 +5,15 @@
  */
 import { isIP, createServer, type Socket } from 'node:net';
 import { connect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
-import type { ConnectionEvent, TlsMaterial, WorkerSpec } from '../supervisor/messages.js';
+import { clientContextOptions } from '../core/tls-options.js';
+import type { ConnectionEvent, TlsMaterial, WorkerSpec } from '../protocol/messages.js';
 import { forward } from './forward.js';
 import { createStatsCounter } from './stats.js';
-import { versionOptions } from './tls-options.js';
 import { bindListener, createLiveSet } from './listener-lifecycle.js';
-import { diffSpecs, type ProxyService, type ProxyServiceOptions } from './proxy-service.js';
+import { diffSpecs, type ProxyService, type ProxyServiceOptions } from './types.js';
 
 function clientContext(spec: WorkerSpec, material: TlsMaterial): SecureContext {
-  return createSecureContext({ ...versionOptions(spec), cert: material.certPem, key: material.keyPem, ca: material.caPems });
+  return createSecureContext(clientContextOptions(spec, material));
 }
 
 export function createClientProxy(options: ProxyServiceOptions): ProxyService {
@@ -104,7 +104,6 @@ export function createClientProxy(options: ProxyServiceOptions): ProxyService {
       spec = { ...next, listen: spec.listen };
       return ['certificate', ...changes.applied];
     },
-    revoke: () => 0,
     setBackendReady(ready) {
       backendReady = ready;
     },

@@ -3,7 +3,7 @@
  * the set of live connections that a drain waits on until empty or deadline.
  */
 import type { AddressInfo, Server } from 'node:net';
-import type { WorkerSpec } from '../supervisor/messages.js';
+import type { WorkerSpec } from '../protocol/messages.js';
 
 /** Binds `server` where the spec says; resolves with the real address (port 0 resolved). */
 export async function bindListener(server: Server, spec: WorkerSpec): Promise<{ host: string; port: number }> {

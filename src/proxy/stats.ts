@@ -1,26 +1,12 @@
 /**
- * Connection counters of one worker, and the reason codes used in metrics
- * labels and in `rejected_by_reason`. Counters only: per-connection detail goes
+ * Connection counters of one worker; the reason codes (metrics labels,
+ * `rejected_by_reason`) are the core's one list. Counters only: per-connection detail goes
  * to the audit trail, not here.
  */
-import type { WorkerStats } from '../supervisor/messages.js';
+import type { RejectReason } from '../core/reasons.js';
+import type { WorkerStats } from '../protocol/messages.js';
 
-export const REJECT_REASONS = [
-  'no_certificate',
-  'untrusted',
-  'expired',
-  'not_yet_valid',
-  'invalid_purpose',
-  'revoked',
-  'policy',
-  'tls_handshake',
-  'backend_unavailable',
-  'backend_dial_failed',
-  'remote_tls_failed',
-  'draining',
-  'max_connections',
-] as const;
-export type RejectReason = (typeof REJECT_REASONS)[number];
+export { REJECT_REASONS, type RejectReason } from '../core/reasons.js';
 
 export interface StatsCounter {
   snapshot(): WorkerStats;
@@ -50,20 +36,4 @@ export function createStatsCounter(): StatsCounter {
       stats.bytes_out += bytesOut;
     },
   };
-}
-
-/** Maps Node's `authorizationError` codes to our reason codes. */
-export function reasonForAuthorizationError(code: string | undefined | null): RejectReason {
-  switch (code) {
-    case 'CERT_HAS_EXPIRED':
-      return 'expired';
-    case 'CERT_NOT_YET_VALID':
-      return 'not_yet_valid';
-    case 'INVALID_PURPOSE':
-      return 'invalid_purpose';
-    case 'CERT_REVOKED':
-      return 'revoked';
-    default:
-      return 'untrusted';
-  }
 }

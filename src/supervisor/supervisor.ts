@@ -6,13 +6,14 @@
  */
 import type { CertificateAuthority } from '../ca/types.js';
 import { normalizeSerial } from '../ca/serial.js';
+import { createRevocationFeed, type RevocationFeed } from '../core/revocation.js';
+import { followRevocationFile, type RevocationFileSource } from '../core/revocation-file.js';
 import type { Config, ServiceConfig } from '../config/schema.js';
 import { formatHostPort } from '../util/address.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from '../state/audit-log.js';
 import { statePaths } from '../state/state-dir.js';
-import type { ConnectionEvent } from './messages.js';
-import { createRevocationWatcher, type RevocationWatcher } from './revocation-watcher.js';
+import type { ConnectionEvent } from '../protocol/messages.js';
 import { watchFiles, type FileWatcher } from './file-watcher.js';
 import { resolveMaterial, type ResolvedMaterial } from './tls-material.js';
 import type { ReloadResult, RevokeResult, ServiceStatus, Supervisor } from './types.js';
@@ -45,6 +46,12 @@ export interface SupervisorOptions {
   workersPerListener?: number;
   /** First restart delay after a crash (doubles, capped at 5 s). */
   restartBackoffMs?: number;
+  /**
+   * The process's revocation feed and the file source that fills it (composition
+   * builds both and shares them with the remote MCP listener). Without them the
+   * supervisor follows the state dir's revocations.json itself.
+   */
+  revocations?: { feed: RevocationFeed; source: Pick<RevocationFileSource, 'loadedAt'> } | undefined;
 }
 
 export interface ProxySupervisor extends Supervisor {
@@ -60,6 +67,8 @@ interface Managed {
   handle: WorkerHandle | undefined;
   resolved: ResolvedMaterial | undefined;
   skipped?: string;
+  /** Worker threads behind the listener; each admits up to limits.max_connections. */
+  workers?: number;
   fileWatcher?: FileWatcher;
   renewTimer?: NodeJS.Timeout;
 }
@@ -73,8 +82,9 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
   const auditPath = statePaths(options.stateDir).auditLog;
   let config = options.config;
   const services = new Map<string, Managed>();
-  let revoked = new Set<string>();
-  let revocationWatcher: RevocationWatcher | undefined;
+  const feed = options.revocations?.feed ?? createRevocationFeed();
+  let ownSource: RevocationFileSource | undefined;
+  let unsubscribe: (() => void) | undefined;
   let closing: Promise<void> | undefined;
 
   function record(service: string, events: ConnectionEvent[]) {
@@ -134,11 +144,12 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
     options.metrics?.certificate(svc.name, m.resolved.notAfter);
     // An MCP front keeps its sessions in memory: one worker per MCP service, always.
     const count = svc.protocol === 'mcp' ? 1 : (options.workersPerListener ?? workersPerListener());
+    m.workers = count;
     const spec = { ...workerSpecOf(svc, config, auditPath), reuse_port: count > 1 };
     const members = Array.from({ length: count }, () => createWorkerHandle({
       spec,
       material: () => m.resolved!.material,
-      revoked: () => [...revoked],
+      revoked: () => feed.list(),
       entry,
       logger,
       testHooks: options.testHooks ?? false,
@@ -170,38 +181,36 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
     }
   }
 
-  async function pushRevocations(serials: string[]): Promise<RevokeResult[]> {
-    const fresh = serials.map(normalizeSerial);
-    for (const s of fresh) revoked.add(s);
-    const results: RevokeResult[] = [];
-    for (const serial of fresh) {
+  /** Feed subscriber: tells every worker; each cuts its live connections (or MCP sessions) of these serials. */
+  async function pushToWorkers(serials: string[]): Promise<{ connections: number }> {
+    options.metrics?.revocations(serials.length);
+    let total = 0;
+    for (const serial of serials) {
       const counts = await Promise.all([...services.values()].map((m) => m.handle?.revoke([serial]) ?? 0));
-      results.push({ serial, connections_closed: counts.reduce((a, b) => a + b, 0) });
+      const closed = counts.reduce((a, b) => a + b, 0);
+      total += closed;
+      logger.warn({ event: 'revocation_applied', serial, connections_closed: closed }, `certificate ${serial} revoked: ${closed} live connection(s) cut`);
+      options.auditLog?.append({ time: clock().toISOString(), kind: 'revocation', service: '*', serial, result: 'applied', connections_closed: closed });
+    }
+    return { connections: total };
+  }
+
+  async function revokeThroughFeed(serials: string[]): Promise<RevokeResult[]> {
+    const results: RevokeResult[] = [];
+    for (const serial of serials.map(normalizeSerial)) {
+      const { cut } = await feed.add([serial]);
+      results.push({ serial, connections_closed: cut.connections ?? 0 });
     }
     return results;
   }
 
   const supervisor: ProxySupervisor = {
     async start() {
-      const paths = statePaths(options.stateDir);
-      revocationWatcher = createRevocationWatcher({
-        path: paths.revocations,
-        pollMs: config.revocation_refresh,
-        logger,
-        onChange: (serials) => {
-          const added = serials.filter((s) => !revoked.has(s));
-          revoked = new Set([...revoked, ...serials]);
-          if (added.length === 0) return;
-          options.metrics?.revocations(added.length);
-          void pushRevocations(added).then((results) => {
-            for (const r of results) {
-              logger.warn({ event: 'revocation_applied', serial: r.serial, connections_closed: r.connections_closed }, `certificate ${r.serial} revoked: ${r.connections_closed} live connection(s) cut`);
-              options.auditLog?.append({ time: clock().toISOString(), kind: 'revocation', service: '*', serial: r.serial, result: 'applied', connections_closed: r.connections_closed });
-            }
-          });
-        },
-      });
-      revoked = new Set(revocationWatcher.current());
+      if (!options.revocations) {
+        // Fails closed: an unreadable list stops the start (see src/core/revocation-file.ts).
+        ownSource = followRevocationFile(feed, { path: statePaths(options.stateDir).revocations, pollMs: config.revocation_refresh, logger, clock });
+      }
+      unsubscribe = feed.subscribe(pushToWorkers);
       const outcomes = await Promise.allSettled(config.services.map((svc) => startOne(svc)));
       outcomes.forEach((o, i) => {
         if (o.status === 'rejected') logger.error({ event: 'service_failed', service: config.services[i]?.name, err: (o.reason as Error).message }, 'service failed to start');
@@ -213,10 +222,10 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
       }
     },
 
-    revocationsLoadedAt: () => revocationWatcher?.loadedAt() ?? null,
+    revocationsLoadedAt: () => (options.revocations?.source ?? ownSource)?.loadedAt() ?? null,
 
     status(): ServiceStatus[] {
-      return [...services.values()].map(({ svc, handle, resolved, skipped }) => {
+      return [...services.values()].map(({ svc, handle, resolved, skipped, workers }) => {
         const stats = handle?.stats;
         const listen = handle?.address ?? svc.listen.address;
         const days = resolved ? Math.floor((resolved.notAfter.getTime() - clock().getTime()) / 86_400_000) : undefined;
@@ -235,6 +244,7 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
           },
           connections: {
             active: stats?.active ?? 0,
+            max: svc.limits.max_connections * (workers ?? 1),
             accepted: stats?.accepted ?? 0,
             rejected: stats?.rejected ?? 0,
             rejected_by_reason: stats?.rejected_by_reason ?? {},
@@ -282,7 +292,7 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
       return results;
     },
 
-    revoke: (serials) => pushRevocations(serials),
+    revoke: (serials) => revokeThroughFeed(serials),
 
     address: (service) => services.get(service)?.handle?.address,
 
@@ -292,7 +302,8 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
 
     close(opts = {}) {
       closing ??= (async () => {
-        revocationWatcher?.close();
+        unsubscribe?.();
+        ownSource?.close();
         await Promise.all([...services.values()].map((m) => stopOne(m, opts.drainMs ?? m.svc.limits.drain_timeout)));
       })();
       return closing;

@@ -11,7 +11,7 @@ import type { CertificateAuthority } from '../ca/types.js';
 import type { ServiceConfig } from '../config/schema.js';
 import { TlsmcpError } from '../errors.js';
 import { normalizeSerial } from '../ca/serial.js';
-import type { TlsMaterial } from './messages.js';
+import type { TlsMaterial } from '../protocol/messages.js';
 
 export interface ResolvedMaterial {
   material: TlsMaterial;

@@ -20,7 +20,10 @@ export const serviceStatusSchema = z.object({
   state_reason: z.string().optional(),
   worker: z.object({ thread_id: z.number().optional(), restarts: z.number(), started_at: z.string().optional() }),
   connections: z.object({
+    /** Established connections open now (sockets still in their handshake are not counted). */
     active: z.number(),
+    /** limits.max_connections of the service (per worker). */
+    max: z.number().optional(),
     accepted: z.number(),
     rejected: z.number(),
     rejected_by_reason: z.record(z.string(), z.number()),

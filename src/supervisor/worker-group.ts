@@ -5,7 +5,7 @@
  * per core and the kernel spreads connections across them.
  */
 import { availableParallelism } from 'node:os';
-import type { WorkerStats } from './messages.js';
+import type { WorkerStats } from '../protocol/messages.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 /** Whether `net.Server.listen` honours `reusePort` here; unknown options are ignored silently, so go by version. */

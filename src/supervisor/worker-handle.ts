@@ -7,7 +7,8 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
 import { TlsmcpError } from '../errors.js';
-import { fromWorkerSchema, type ConnectionEvent, type FromWorker, type TlsMaterial, type ToWorker, type WorkerSpec, type WorkerStats } from './messages.js';
+import { fromWireError } from '../protocol/errors.js';
+import { fromWorkerSchema, type ConnectionEvent, type FromWorker, type TlsMaterial, type ToWorker, type WorkerSpec, type WorkerStats } from '../protocol/messages.js';
 import type { WorkerState } from './types.js';
 import type { WorkerEntry } from './worker-entry.js';
 
@@ -122,12 +123,9 @@ export function createWorkerHandle(options: WorkerHandleOptions): WorkerHandle {
             return;
           case 'start_failed':
             settled = true;
-            setState('failed', msg.error);
+            setState('failed', msg.error.message);
             void w.terminate();
-            reject(new TlsmcpError('ERR_WORKER', `service "${spec.name}" could not start: ${msg.error}`, {
-              fix: msg.code === 'EADDRINUSE' ? `another process holds ${spec.listen.host}:${spec.listen.port}: stop it or change listen.address` : 'check the service config and the log',
-              details: { service: spec.name, code: msg.code },
-            }));
+            reject(fromWireError(msg.error, `service "${spec.name}" could not start`, 'check the service config and the log'));
             return;
           case 'health':
             setState(msg.ready ? 'ready' : 'not_ready', msg.reason);
@@ -224,7 +222,7 @@ export function createWorkerHandle(options: WorkerHandleOptions): WorkerHandle {
       handle.spec = spec;
       const reply = await request({ type: 'reload', id: nextId++, spec: address ? { ...spec, listen: address } : spec, material });
       if (!reply || reply.type !== 'reloaded') return { applied: [], error: 'worker not running; the new settings apply when it restarts' };
-      return { applied: reply.applied, ...(reply.error ? { error: reply.error } : {}) };
+      return { applied: reply.applied, ...(reply.error ? { error: reply.error.fix ? `${reply.error.message} (fix: ${reply.error.fix})` : reply.error.message } : {}) };
     },
     async revoke(serials) {
       const reply = await request({ type: 'revoke', id: nextId++, serials });

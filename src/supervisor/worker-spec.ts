@@ -3,11 +3,27 @@
  * which changes between two configs a running worker cannot take live.
  */
 import type { Config, ServiceConfig } from '../config/schema.js';
-import { mcpWorkerSpecOf } from '../mcp-front/worker-spec.js';
-import type { WorkerSpec } from './messages.js';
+import type { McpWorkerSpec, WorkerSpec } from '../protocol/messages.js';
+
+/** `spec.mcp` for a `protocol: mcp` service. */
+export function mcpWorkerSpecOf(svc: ServiceConfig, auditPath: string | undefined, mcp?: Pick<Config['mcp'], 'session_idle_timeout' | 'max_sessions_per_identity' | 'max_sessions'>): McpWorkerSpec {
+  const b = svc.backend;
+  return {
+    backend: {
+      ...(b.command ? { command: [...b.command] } : {}),
+      ...(b.env ? { env: { ...b.env } } : {}),
+      ...(b.cwd ? { cwd: b.cwd } : {}),
+      ...(b.url ? { url: b.url } : {}),
+    },
+    authorization: svc.authorization,
+    audit_arguments: svc.audit.arguments,
+    ...(auditPath ? { audit_path: auditPath } : {}),
+    ...(mcp ? { sessions: { idle_timeout: mcp.session_idle_timeout, max_per_identity: mcp.max_sessions_per_identity, max_total: mcp.max_sessions } } : {}),
+  };
+}
 
 /** `auditPath` is where an MCP front worker appends its per-request audit events. */
-export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>, auditPath?: string): WorkerSpec {
+export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'> & { mcp?: Config['mcp'] }, auditPath?: string): WorkerSpec {
   const m = svc.mtls;
   const backend = svc.backend.address ?? { host: '127.0.0.1', port: 0 };
   return {
@@ -32,7 +48,7 @@ export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>
     limits: { ...svc.limits },
     audit: config.logging.audit,
     log_level: config.logging.level,
-    ...(svc.protocol === 'mcp' ? { mcp: mcpWorkerSpecOf(svc, config.logging.audit ? auditPath : undefined) } : {}),
+    ...(svc.protocol === 'mcp' ? { mcp: mcpWorkerSpecOf(svc, config.logging.audit ? auditPath : undefined, config.mcp) } : {}),
   };
 }
 

@@ -14,9 +14,10 @@ import { createSilentLogger } from '../../src/logger.js';
 import { scopesFor } from '../../src/mcp/authorization.js';
 import type { McpServerDeps } from '../../src/mcp/deps.js';
 import { authInfoFromIdentity, type CallerIdentity } from '../../src/mcp/identity.js';
-import { createMcpServer } from '../../src/mcp/server.js';
+import { createMcpServer } from '../../src/app/mcp-server.js';
 import { createAuditLog } from '../../src/state/audit-log.js';
 import { statePaths } from '../../src/state/state-dir.js';
+import type { RevocationFeed } from '../../src/core/revocation.js';
 import type { Supervisor } from '../../src/supervisor/types.js';
 import { createTestPki, TEST_POLICY, type TestPki } from './ca-fixture.js';
 
@@ -40,6 +41,8 @@ export interface McpHarnessOptions {
   clock?: () => Date;
   /** What the test client declares, e.g. `{ elicitation: {} }`. */
   clientCapabilities?: ClientCapabilities;
+  /** The process's revocation feed, as `mcp serve` wires it. */
+  revocations?: RevocationFeed;
 }
 
 /** A caller identity as the remote listener would derive it from an issued certificate. */
@@ -71,6 +74,7 @@ export async function createMcpHarness(options: McpHarnessOptions = {}): Promise
     logger: createSilentLogger(),
     supervisor: options.supervisor,
     clock,
+    revocations: options.revocations,
   };
   const server = createMcpServer(deps);
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();

@@ -5,8 +5,9 @@
 import { once } from 'node:events';
 import { connect, type TLSSocket } from 'node:tls';
 import { createSilentLogger } from '../../src/logger.js';
+import { createRevocationFeed, type RevocationFeed } from '../../src/core/revocation.js';
 import { createProxyService, type ProxyService } from '../../src/proxy/proxy-service.js';
-import type { ConnectionEvent, TlsMaterial, WorkerSpec } from '../../src/supervisor/messages.js';
+import type { ConnectionEvent, TlsMaterial, WorkerSpec } from '../../src/protocol/messages.js';
 import type { IssueResult } from '../../src/ca/types.js';
 
 export function testSpec(overrides: Partial<WorkerSpec> & { backendPort: number }): WorkerSpec {
@@ -29,13 +30,16 @@ export interface RunningProxy {
   service: ProxyService;
   port: number;
   events: ConnectionEvent[];
+  /** The worker-side revocation feed the service cuts through. */
+  revocations: RevocationFeed;
 }
 
 export async function startProxy(spec: WorkerSpec, material: TlsMaterial, revoked: string[] = []): Promise<RunningProxy> {
   const events: ConnectionEvent[] = [];
-  const service = createProxyService({ spec, material, revoked, logger: createSilentLogger(), onEvent: (e) => events.push(e) });
+  const revocations = createRevocationFeed(revoked);
+  const service = createProxyService({ spec, material, revocations, logger: createSilentLogger(), onEvent: (e) => events.push(e) });
   const { port } = await service.listen();
-  return { service, port, events };
+  return { service, port, events, revocations };
 }
 
 export function serverMaterial(server: IssueResult, caPems: string[]): TlsMaterial {

@@ -15,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, ttlPolicyFromConfig } from '../../src/ca/index.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createSilentLogger } from '../../src/logger.js';
-import { startMcpServe, type McpServeHandle } from '../../src/mcp/serve.js';
+import { startMcpServe, type McpServeHandle } from '../../src/app/mcp-serve.js';
 import { createMtlsFetch, type MtlsFetch } from '../helpers/mcp-remote-client.js';
 import { waitFor } from '../helpers/mcp-wait.js';
 

@@ -13,9 +13,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createMtlsFetch } from '../../src/connect/mtls-fetch.js';
-import { mcpWorkerSpecOf } from '../../src/mcp-front/worker-spec.js';
+import { mcpWorkerSpecOf } from '../../src/supervisor/worker-spec.js';
 import { createAuditLog } from '../../src/state/audit-log.js';
-import { fromWorkerSchema, type FromWorker } from '../../src/supervisor/messages.js';
+import { fromWorkerSchema, type FromWorker } from '../../src/protocol/messages.js';
 import { workerSpecOf } from '../../src/supervisor/worker-spec.js';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
 import { startTestMcpBackend, type TestMcpBackend } from '../helpers/mcp-front-backend.js';

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, ttlPolicyFromConfig, type CertificateAuthority, type IssueResult } from '../../src/ca/index.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createSilentLogger } from '../../src/logger.js';
-import { startMcpServe, type McpServeHandle } from '../../src/mcp/serve.js';
+import { startMcpServe, type McpServeHandle } from '../../src/app/mcp-serve.js';
 import { createAuditLog } from '../../src/state/audit-log.js';
 import { statePaths } from '../../src/state/state-dir.js';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';

@@ -12,7 +12,7 @@ import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend
 import { serverMaterial, startProxy, testSpec, tlsConnect, tryEcho, type RunningProxy } from '../helpers/proxy-fixture.js';
 import { eventWithin, waitFor } from '../helpers/proxy-wait.js';
 import type { IssueResult } from '../../src/ca/types.js';
-import type { WorkerSpec } from '../../src/supervisor/messages.js';
+import type { WorkerSpec } from '../../src/protocol/messages.js';
 
 let pki: TestPki;
 let server: IssueResult;

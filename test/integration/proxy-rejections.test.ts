@@ -8,7 +8,7 @@ import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
 import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
 import { serverMaterial, startProxy, testSpec, tryEcho, type RunningProxy } from '../helpers/proxy-fixture.js';
 import type { IssueResult } from '../../src/ca/types.js';
-import type { WorkerSpec } from '../../src/supervisor/messages.js';
+import type { WorkerSpec } from '../../src/protocol/messages.js';
 
 let pki: TestPki;
 let otherPki: TestPki;

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { loadConfigFile, parseConfig } from '../../config/load.js';
 import { TlsmcpError } from '../../errors.js';
-import { startMcpServe, type McpServeHandle, type McpTransportKind } from '../../mcp/serve.js';
+import { startMcpServe, type McpServeHandle, type McpTransportKind } from '../../app/mcp-serve.js';
 import { createSupervisor } from '../../supervisor/supervisor.js';
 import { parseHostPort, type HostPort } from '../../util/address.js';
 import type { CliContext } from '../context.js';

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { startMcpBesideSidecar } from '../../app/mcp-beside-sidecar.js';
 import { loadConfigFile } from '../../config/load.js';
-import { runSidecar } from '../../supervisor/run-sidecar.js';
+import { runSidecar } from '../../app/run-sidecar.js';
 import type { CliContext } from '../context.js';
 
 export function registerRunCommand(program: Command, ctx: CliContext): void {

@@ -10,27 +10,39 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { serve } from '@hono/node-server';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { compileAdmission, refusalFromHandshakeError } from '../../core/admission.js';
+import { guardHandshakes } from '../../core/handshake-guard.js';
+import { peerIdentityOf } from '../../core/identity.js';
+import { createRevocationFeed, type RevocationFeed } from '../../core/revocation.js';
+import { followRevocationFile, type RevocationFileSource } from '../../core/revocation-file.js';
+import { DEFAULT_SESSION_LIMITS, type SessionLimits } from '../../core/session-limits.js';
+import { newTicketKeys, serverContextOptions, serverOptions, type TlsMaterialPems } from '../../core/tls-options.js';
+import { LIMIT_DEFAULTS } from '../../config/schema.js';
+import { statePaths } from '../../state/state-dir.js';
 import type { HostPort } from '../../util/address.js';
 import { formatHostPort } from '../../util/address.js';
 import type { McpServerDeps } from '../deps.js';
-import { identityFromPeerCertificate } from '../identity.js';
-import { createMcpServer } from '../server.js';
-import { ensureListenerCertificate, scheduleListenerRenewal } from './listener-cert.js';
-import { startRevocationWatch } from './revocation-watch.js';
+import { callerFromPeer, type CallerIdentity } from '../identity.js';
+import { ensureListenerCertificate, scheduleListenerRenewal, type ListenerCertificate } from './listener-cert.js';
 import { createRemoteRoutes } from './routes.js';
 import { createSessionRegistry } from './session-registry.js';
 
 export interface RemoteListenerOptions {
   /** Everything but `sessions`, which the listener supplies. */
   deps: Omit<McpServerDeps, 'sessions'>;
+  /** A fresh McpServer per session, built from the deps given (composition wires the tools and resources). */
+  createServer: (deps: McpServerDeps) => McpServer;
   address: HostPort;
   /** Require a client certificate from the local CA (mcp.self_secure). */
   selfSecure: boolean;
-  /** Close a session after this long without a request (default 1 h): clients that vanish never send DELETE. */
+  /** Overrides mcp.session_idle_timeout (ms). */
   sessionIdleMs?: number | undefined;
+  /** Sockets that have not finished the TLS handshake this long after accept are cut (default: limits.handshake_timeout's default, 10 s). */
+  handshakeTimeoutMs?: number | undefined;
+  /** The process's revocation feed; without one the listener follows the state dir's revocations.json itself. */
+  revocations?: RevocationFeed | undefined;
 }
-
-const DEFAULT_SESSION_IDLE_MS = 3_600_000;
 
 export interface RemoteListener {
   address: HostPort;
@@ -46,69 +58,86 @@ export interface RemoteListener {
 export async function startRemoteListener(options: RemoteListenerOptions): Promise<RemoteListener> {
   const { deps, selfSecure } = options;
   const logger = deps.logger.child({ component: 'mcp-remote' });
+  const mcp = deps.config.mcp;
   const renewBeforeMs = deps.config.server_cert.renew_before;
   const cert = await ensureListenerCertificate(deps.ca, options.address.host, logger, { renewBeforeMs, now: deps.clock() });
-  const registry = createSessionRegistry(logger);
-  const watch = await startRevocationWatch({
-    ca: deps.ca,
-    intervalMs: Math.max(250, deps.config.revocation_refresh),
-    logger,
-    onRevoked: (serials) => registry.cutSerials(serials),
-  });
+  const limits: SessionLimits = {
+    idleTimeoutMs: options.sessionIdleMs ?? mcp.session_idle_timeout ?? DEFAULT_SESSION_LIMITS.idleTimeoutMs,
+    maxPerIdentity: mcp.max_sessions_per_identity ?? DEFAULT_SESSION_LIMITS.maxPerIdentity,
+    maxTotal: mcp.max_sessions ?? DEFAULT_SESSION_LIMITS.maxTotal,
+  };
+  const registry = createSessionRegistry(logger, limits);
+  const feed = options.revocations ?? createRevocationFeed();
+  let ownSource: RevocationFileSource | undefined;
+  if (!options.revocations) {
+    ownSource = followRevocationFile(feed, { path: statePaths(deps.stateDir).revocations, pollMs: Math.max(250, deps.config.revocation_refresh), logger });
+  }
+  const unsubscribe = feed.subscribe(async (serials) => ({ mcp_sessions: await registry.cutSerials(serials) }));
   const sessionDeps: McpServerDeps = {
     ...deps,
-    sessions: {
-      // The revoke tool in this process: refuse the serials now rather than at the next poll, then cut.
-      cutSerials(serials) {
-        watch.add(serials);
-        return registry.cutSerials(serials);
-      },
-    },
+    revocations: feed,
+    sessions: { cutSerials: (serials) => registry.cutSerials(serials) },
   };
+  const mode = selfSecure ? 'required' : 'disabled';
+  const admit = compileAdmission({ mode, ...mcp.mtls }, { isRevoked: (serial) => feed.has(serial) });
+  const callers = new WeakMap<TLSSocket, CallerIdentity>();
   const app = createRemoteRoutes({
     registry,
-    createServer: () => createMcpServer(sessionDeps),
+    createServer: () => options.createServer(sessionDeps),
     requireCertificate: selfSecure,
     rules: () => deps.config.mcp.authorization,
-    isRevoked: (serial) => watch.isRevoked(serial),
+    isRevoked: (serial) => feed.has(serial),
+    callerOf: (socket) => callers.get(socket),
     allowedHostnames: selfSecure ? undefined : ['localhost', '127.0.0.1', '[::1]', options.address.host.toLowerCase()],
     logger,
   });
 
+  const settings = { protocol: 'tls13' as const };
+  const ticketKeys = newTicketKeys();
+  const material = (c: ListenerCertificate): TlsMaterialPems => ({ certPem: c.certPem, keyPem: c.keyPem, caPems: [c.caPem] });
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? LIMIT_DEFAULTS.handshake_timeout;
   const server = serve({
     fetch: app.fetch,
     hostname: options.address.host,
     port: options.address.port,
     overrideGlobalObjects: false,
     createServer: createHttpsServer,
-    serverOptions: {
-      cert: cert.certPem,
-      key: cert.keyPem,
-      ca: cert.caPem,
-      minVersion: 'TLSv1.3',
-      requestCert: selfSecure,
-      rejectUnauthorized: selfSecure,
-    },
+    serverOptions: serverOptions(settings, material(cert), { mode, ticketKeys, handshakeTimeoutMs }),
   }) as HttpsServer;
 
+  let live = 0;
+  const guard = guardHandshakes(server, {
+    handshakeTimeoutMs: () => handshakeTimeoutMs,
+    maxConnections: () => limits.maxTotal * 4,
+    established: () => live,
+    onRefused: (reason, remote, detail) => logger.info({ event: 'mcp_connection_refused', reason, remote }, detail),
+  });
   server.on('secureConnection', (socket: TLSSocket) => {
-    const identity = identityFromPeerCertificate(socket.getPeerCertificate());
-    if (!identity?.serial) return;
-    if (watch.isRevoked(identity.serial)) {
-      logger.warn({ event: 'mcp_connection_refused', reason: 'revoked', cn: identity.cn, serial: identity.serial }, 'refused a revoked client certificate');
+    guard.handshakeDone(socket);
+    const peer = selfSecure ? peerIdentityOf(socket) : undefined;
+    const refusal = admit({ identity: peer, authorized: socket.authorized, authorizationError: socket.authorizationError, resumed: socket.isSessionReused() });
+    if (refusal) {
+      logger.warn({ event: 'mcp_connection_refused', reason: refusal.reason, cn: peer?.cn, serial: peer?.serial, remote: socket.remoteAddress }, `refused a client: ${refusal.detail}`);
       socket.destroy();
       return;
     }
-    registry.trackSocket(socket, identity.serial);
+    live += 1;
+    socket.once('close', () => (live -= 1));
+    if (!peer) return;
+    callers.set(socket, callerFromPeer(peer));
+    registry.trackSocket(socket, peer.serial);
   });
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
-    logger.info({ event: 'mcp_handshake_refused', code: err.code, remote: socket.remoteAddress }, `refused a TLS handshake: ${err.message}`);
+    const refusal = refusalFromHandshakeError(err, socket, handshakeTimeoutMs);
+    logger.info({ event: 'mcp_handshake_refused', reason: refusal.reason, code: err.code, remote: socket.remoteAddress }, `refused a TLS handshake: ${refusal.detail}`);
   });
 
   try {
     if (!server.listening) await once(server, 'listening');
   } catch (err) {
-    watch.stop();
+    unsubscribe();
+    ownSource?.close();
+    guard.close();
     throw err;
   }
   let certificateSerial = cert.serial;
@@ -121,12 +150,11 @@ export async function startRemoteListener(options: RemoteListenerOptions): Promi
     current: cert,
     apply: (next) => {
       // New handshakes get the new certificate; live connections keep theirs.
-      server.setSecureContext({ cert: next.certPem, key: next.keyPem, ca: next.caPem, minVersion: 'TLSv1.3' });
+      server.setSecureContext(serverContextOptions(settings, material(next), mode, ticketKeys));
       certificateSerial = next.serial;
     },
   });
-  const idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS;
-  const reaper = setInterval(() => void registry.reapIdle(idleMs), Math.max(50, Math.min(60_000, idleMs / 2)));
+  const reaper = setInterval(() => void registry.reapIdle(), Math.max(50, Math.min(60_000, limits.idleTimeoutMs / 2)));
   reaper.unref();
   const bound = server.address() as AddressInfo;
   const address = { host: options.address.host, port: bound.port };
@@ -143,7 +171,9 @@ export async function startRemoteListener(options: RemoteListenerOptions): Promi
     sessionCount: () => registry.size(),
     close() {
       closing ??= (async () => {
-        watch.stop();
+        unsubscribe();
+        ownSource?.close();
+        guard.close();
         renewal.stop();
         clearInterval(reaper);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

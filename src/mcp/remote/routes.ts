@@ -17,7 +17,7 @@ import { Hono, type Context } from 'hono';
 import type { AuthorizationRule } from '../../config/primitives.js';
 import type { Logger } from '../../logger.js';
 import { scopesFor } from '../authorization.js';
-import { ANONYMOUS_CALLER, authInfoFromIdentity, identityFromPeerCertificate, type CallerIdentity } from '../identity.js';
+import { ANONYMOUS_CALLER, authInfoFromIdentity, type CallerIdentity } from '../identity.js';
 import type { SessionRegistry } from './session-registry.js';
 
 export interface RemoteRoutesOptions {
@@ -28,6 +28,8 @@ export interface RemoteRoutesOptions {
   requireCertificate: boolean;
   rules: () => AuthorizationRule[];
   isRevoked: (serial: string) => boolean;
+  /** The caller admitted on this socket at its handshake (undefined: no certificate). */
+  callerOf: (socket: TLSSocket) => CallerIdentity | undefined;
   /**
    * Without client certificates (self_secure off, loopback only) a browser page could reach the
    * listener through DNS rebinding: then only these Host names are served.
@@ -39,7 +41,7 @@ export interface RemoteRoutesOptions {
 type Env = { Bindings: HttpBindings };
 type Caller = { identity: CallerIdentity; authInfo: AuthInfo };
 
-const jsonRpcError = (c: Context<Env>, status: 400 | 401 | 403 | 404 | 500, message: string) =>
+const jsonRpcError = (c: Context<Env>, status: 400 | 401 | 403 | 404 | 429 | 500, message: string) =>
   c.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, status);
 
 function hostnameOf(host: string | undefined): string {
@@ -52,7 +54,7 @@ function callerOf(c: Context<Env>, options: RemoteRoutesOptions): Caller | Respo
     return jsonRpcError(c, 403, `Host "${c.req.header('host') ?? ''}" is not served here`);
   }
   const socket = c.env.incoming.socket as TLSSocket;
-  const identity = typeof socket.getPeerCertificate === 'function' ? identityFromPeerCertificate(socket.getPeerCertificate()) : undefined;
+  const identity = options.callerOf(socket);
   if (!identity) {
     // Only reachable with self_secure off (loopback): the handshake already refuses certificate-less clients otherwise.
     if (options.requireCertificate) return jsonRpcError(c, 401, 'a client certificate from the tlsmcp CA is required');
@@ -82,9 +84,12 @@ export function createRemoteRoutes(options: RemoteRoutesOptions): Hono<Env> {
       const session = registry.get(sessionId);
       if (!session || session.kind !== 'streamable-http') return jsonRpcError(c, 404, 'session not found: initialize a new session');
       if (!sameCaller(session.identity, caller.identity)) return jsonRpcError(c, 403, 'this session belongs to another client certificate');
+      c.env.outgoing.once('close', registry.busy(sessionId));
       return session.transport.handleRequest(c.req.raw, { authInfo: caller.authInfo });
     }
     if (c.req.method !== 'POST') return jsonRpcError(c, 400, 'no mcp-session-id: start a session with an initialize POST');
+    const full = await registry.makeRoomFor(caller.identity);
+    if (full) return jsonRpcError(c, 429, full);
 
     const server = options.createServer();
     let opened = false;
@@ -117,6 +122,8 @@ export function createRemoteRoutes(options: RemoteRoutesOptions): Hono<Env> {
   app.get('/sse', async (c) => {
     const caller = callerOf(c, options);
     if (caller instanceof Response) return caller;
+    const full = await registry.makeRoomFor(caller.identity);
+    if (full) return jsonRpcError(c, 429, full);
     const server = options.createServer();
     const transport = new SSEServerTransport('/messages', c.env.outgoing);
     const id = transport.sessionId;

@@ -2,10 +2,13 @@
  * Live remote MCP sessions (Streamable HTTP and SSE) and the TLS sockets under
  * them, by the caller's certificate serial, so that revoking a certificate cuts
  * its holder off at once: its sessions are closed and its sockets destroyed.
+ * Session caps and idle expiry are the core's (src/core/session-limits.ts).
  */
 import type { TLSSocket } from 'node:tls';
 import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { createSerialIndex } from '../../core/serial-index.js';
+import { DEFAULT_SESSION_LIMITS, idleSessions, makeRoom, type SessionLimits } from '../../core/session-limits.js';
 import type { Logger } from '../../logger.js';
 import type { SessionCutter } from '../deps.js';
 import type { CallerIdentity } from '../identity.js';
@@ -26,17 +29,22 @@ export interface SessionRegistry extends SessionCutter {
   /** Looks a session up and marks it as just used. */
   get(id: string): RemoteSession | undefined;
   remove(id: string): void;
+  /** A request or stream on this session opened; call the returned function when it ends. */
+  busy(id: string): () => void;
+  /** Closes this identity's (or the listener's) least recently active idle session if a cap is reached; returns a refusal when none can go. */
+  makeRoomFor(identity: CallerIdentity): Promise<string | undefined>;
   trackSocket(socket: TLSSocket, serial: string): void;
   size(): number;
-  /** Closes Streamable HTTP sessions unused for longer than `maxIdleMs` (clients that vanished without a DELETE); resolves with how many. */
-  reapIdle(maxIdleMs: number): Promise<number>;
+  /** Closes sessions without an open request or stream for longer than the idle timeout; resolves with how many. */
+  reapIdle(): Promise<number>;
   closeAll(): Promise<void>;
 }
 
-export function createSessionRegistry(logger: Logger, now: () => number = Date.now): SessionRegistry {
+export function createSessionRegistry(logger: Logger, limits: SessionLimits = DEFAULT_SESSION_LIMITS, now: () => number = Date.now): SessionRegistry {
   const sessions = new Map<string, RemoteSession>();
   const lastSeen = new Map<string, number>();
-  const sockets = new Map<TLSSocket, string>();
+  const open = new Map<string, number>();
+  const sockets = createSerialIndex<TLSSocket>();
 
   const closeQuietly = async (session: RemoteSession) => {
     try {
@@ -44,6 +52,16 @@ export function createSessionRegistry(logger: Logger, now: () => number = Date.n
     } catch (err) {
       logger.debug({ event: 'mcp_session_close_failed', session: session.id, err }, 'closing a session failed');
     }
+  };
+  // An SSE session lives exactly as long as its event stream: always busy.
+  const view = (s: RemoteSession) => ({ owner: s.identity.fingerprint ?? '', lastActive: lastSeen.get(s.id) ?? 0, busy: s.kind === 'sse' || (open.get(s.id) ?? 0) > 0 });
+  const drop = (victims: RemoteSession[]) => {
+    for (const s of victims) {
+      sessions.delete(s.id);
+      lastSeen.delete(s.id);
+      open.delete(s.id);
+    }
+    return Promise.all(victims.map(closeQuietly));
   };
 
   return {
@@ -59,39 +77,43 @@ export function createSessionRegistry(logger: Logger, now: () => number = Date.n
     },
     remove(id) {
       lastSeen.delete(id);
+      open.delete(id);
       if (sessions.delete(id)) logger.info({ event: 'mcp_session_closed', session: id }, 'MCP session closed');
     },
+    busy(id) {
+      open.set(id, (open.get(id) ?? 0) + 1);
+      return () => {
+        const left = (open.get(id) ?? 1) - 1;
+        if (left > 0) open.set(id, left);
+        else open.delete(id);
+        if (sessions.has(id)) lastSeen.set(id, now());
+      };
+    },
+    async makeRoomFor(identity) {
+      const verdict = makeRoom([...sessions.values()], identity.fingerprint ?? '', limits, view);
+      if ('refuse' in verdict) return verdict.refuse;
+      if (verdict.evict.length) {
+        logger.info({ event: 'mcp_session_evicted', sessions: verdict.evict.map((s) => s.id) }, 'closed the least recently active idle MCP session to make room');
+        await drop(verdict.evict);
+      }
+      return undefined;
+    },
     trackSocket(socket, serial) {
-      sockets.set(socket, serial);
-      socket.once('close', () => sockets.delete(socket));
+      sockets.add(serial, socket);
+      socket.once('close', () => sockets.delete(serial, socket));
     },
     size: () => sessions.size,
-    async reapIdle(maxIdleMs) {
-      const cutoff = now() - maxIdleMs;
-      // SSE sessions end with their event stream; only Streamable HTTP ones can be left behind.
-      const idle = [...sessions.values()].filter((s) => s.kind === 'streamable-http' && (lastSeen.get(s.id) ?? 0) < cutoff);
-      for (const s of idle) {
-        sessions.delete(s.id);
-        lastSeen.delete(s.id);
-      }
-      await Promise.all(idle.map(closeQuietly));
+    async reapIdle() {
+      const idle = idleSessions([...sessions.values()], limits, now(), view);
+      await drop(idle);
       if (idle.length > 0) logger.info({ event: 'mcp_sessions_reaped', sessions: idle.map((s) => s.id) }, 'closed idle MCP sessions');
       return idle.length;
     },
     async cutSerials(serials) {
       const wanted = new Set(serials);
       const victims = [...sessions.values()].filter((s) => s.identity.serial && wanted.has(s.identity.serial));
-      for (const s of victims) {
-        sessions.delete(s.id);
-        lastSeen.delete(s.id);
-      }
-      await Promise.all(victims.map(closeQuietly));
-      for (const [socket, serial] of sockets) {
-        if (wanted.has(serial)) {
-          socket.destroy();
-          sockets.delete(socket);
-        }
-      }
+      await drop(victims);
+      for (const socket of sockets.take(wanted)) socket.destroy();
       if (victims.length > 0) {
         logger.warn({ event: 'mcp_sessions_cut', serials, sessions: victims.map((s) => s.id) }, 'cut MCP sessions of revoked certificates');
       }
@@ -99,11 +121,7 @@ export function createSessionRegistry(logger: Logger, now: () => number = Date.n
     },
     async closeAll() {
       const all = [...sessions.values()];
-      sessions.clear();
-      lastSeen.clear();
-      await Promise.all(all.map(closeQuietly));
-      for (const socket of sockets.keys()) socket.destroy();
-      sockets.clear();
+      await drop(all); // the listener destroys the sockets
     },
   };
 }

@@ -61,3 +61,14 @@ describe('admin endpoint', () => {
     expect(await (await a.request('/info')).json()).toMatchObject({ service: 'tlsmcp', version: '9.9.9', services: [{ name: 'api', state: 'ready' }] });
   });
 });
+
+describe('readiness tells the truth about capacity', () => {
+  it('is not ready while a service has limits.max_connections established connections', async () => {
+    const { readiness } = await import('../../../src/admin/server.js');
+    const base = { name: 'api', mode: 'server' as const, protocol: 'tcp' as const, listen: '127.0.0.1:1', backend: '127.0.0.1:2', state: 'ready' as const, worker: { restarts: 0 }, bytes: { in: 0, out: 0 }, certificate: { source: 'ca' as const } };
+    expect(readiness([{ ...base, connections: { active: 99, max: 100, accepted: 0, rejected: 0, rejected_by_reason: {} } }]).ready).toBe(true);
+    const full = readiness([{ ...base, connections: { active: 100, max: 100, accepted: 0, rejected: 0, rejected_by_reason: {} } }]);
+    expect(full.ready).toBe(false);
+    expect(full.problems[0]).toMatch(/limits\.max_connections \(100\)/);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromWorkerSchema, toWorkerSchema } from '../../../src/supervisor/messages.js';
+import { fromWorkerSchema, toWorkerSchema } from '../../../src/protocol/messages.js';
 
 describe('supervisor ↔ worker messages', () => {
   it('accepts well-formed messages each way', () => {

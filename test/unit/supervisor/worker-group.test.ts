@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createWorkerGroup, supportsReusePort, workersPerListener } from '../../../src/supervisor/worker-group.js';
 import type { WorkerHandle } from '../../../src/supervisor/worker-handle.js';
-import type { WorkerSpec, WorkerStats } from '../../../src/supervisor/messages.js';
+import type { WorkerSpec, WorkerStats } from '../../../src/protocol/messages.js';
 
 describe('reusePort feature gate', () => {
   it('is on from Node 22.12 and 23.1, off on Node 20', () => {

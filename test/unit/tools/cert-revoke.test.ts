@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRevocationFeed } from '../../../src/core/revocation.js';
 import { createFakeSupervisor, serviceStatus } from '../../helpers/mcp-fake-supervisor.js';
 import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { createMcpHarness, identityOf, textOf, type McpHarness, type McpHarnessOptions } from '../../helpers/mcp-harness.js';
@@ -28,19 +29,24 @@ describe('tlsmcp_cert_revoke', () => {
     expect((await h.deps.ca.get(issued.record.id)).status).toBe('revoked');
   });
 
-  it('tells the supervisor before the CA writes revocations.json, whose watcher would otherwise take the count', async () => {
-    let statusWhenTold: string | undefined;
-    const supervisor = createFakeSupervisor([serviceStatus('api')], {
-      connectionsPerRevoke: 1,
-      onRevoke: async ([serial]) => {
-        statusWhenTold = (await h.deps.ca.get(serial!)).status;
-      },
+  // Changed on purpose (issue 10): the tool no longer pushes before the CA writes to win a race with the
+  // file watcher; the CA writes, then the one revocation feed cuts, and hands the counts to whoever asks.
+  it('reports the cut counts through the revocation feed even when the file watcher applied the serial first', async () => {
+    const feed = createRevocationFeed();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    feed.subscribe(async () => {
+      await gate;
+      return { connections: 2, mcp_sessions: 1 };
     });
-    h = await createMcpHarness({ supervisor });
+    h = await createMcpHarness({ revocations: feed });
     const issued = await h.pki.ca.issue({ type: 'client', service: 'api', cn: 'agent-1' });
-    const result = await h.call('tlsmcp_cert_revoke', { id: issued.record.id });
-    expect(statusWhenTold).toBe('valid');
-    expect(result.structuredContent).toMatchObject({ connections_closed: 1 });
+    const watcherFirst = feed.add([issued.record.serial]); // what the file watcher does
+    const call = h.call('tlsmcp_cert_revoke', { id: issued.record.id });
+    release();
+    await watcherFirst;
+    const result = await call;
+    expect(result.structuredContent).toMatchObject({ connections_closed: 2, mcp_sessions_closed: 1 });
     expect((await h.deps.ca.get(issued.record.id)).status).toBe('revoked');
   });
 

@@ -1,12 +1,39 @@
 /**
- * Every message between the supervisor and a proxy worker, as one zod
- * discriminated union per direction. Both sides parse what they receive, so a
- * version skew or a bug shows up as a clear error instead of a silent misroute.
+ * The supervisor ↔ worker protocol: every message between the supervisor and a
+ * worker thread (TCP proxy or MCP front), as one zod discriminated union per
+ * direction. Both sides parse what they receive, so a version skew or a bug
+ * shows up as a clear error instead of a silent misroute. Errors cross as
+ * `{ code, message, fix }` (./errors.ts), never as bare strings. This layer
+ * imports no listener and no supervisor code: both sides import it.
  */
 import { z } from 'zod';
-import { mcpWorkerSpecSchema } from '../mcp-front/worker-spec.js';
+import { authorizationRule } from '../config/primitives.js';
 
 const hostPort = z.object({ host: z.string(), port: z.number().int().min(0).max(65535) });
+
+/**
+ * What an MCP front worker needs beyond the common spec: the backend to run or
+ * reach, the authorization rules, the audit settings and the session limits.
+ */
+export const mcpWorkerSpecSchema = z.object({
+  backend: z.object({
+    command: z.array(z.string()).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    cwd: z.string().optional(),
+    url: z.string().optional(),
+  }),
+  authorization: z.array(authorizationRule),
+  audit_arguments: z.boolean(),
+  /** The audit log the worker appends `mcp_request` events to; absent when auditing is off. */
+  audit_path: z.string().optional(),
+  /** Session limits (mcp.session_idle_timeout, mcp.max_sessions_per_identity, mcp.max_sessions). */
+  sessions: z.object({ idle_timeout: z.number(), max_per_identity: z.number(), max_total: z.number() }).optional(),
+});
+export type McpWorkerSpec = z.infer<typeof mcpWorkerSpecSchema>;
+
+/** An error as it crosses the thread boundary: its stable code, the message and the fix. */
+export const wireErrorSchema = z.object({ code: z.string(), message: z.string(), fix: z.string().optional() });
+export type WireError = z.infer<typeof wireErrorSchema>;
 
 /** What a worker needs to know about its service: plain data, no functions. */
 export const workerSpecSchema = z.object({
@@ -51,6 +78,8 @@ export const tlsMaterialSchema = z.object({
   keyPem: z.string(),
   /** Trust anchors: for server mode the client CAs, for client mode the remote's CA. */
   caPems: z.array(z.string()),
+  /** CRLs checked in the handshake. */
+  crlPems: z.array(z.string()).optional(),
 });
 export type TlsMaterial = z.infer<typeof tlsMaterialSchema>;
 
@@ -97,10 +126,10 @@ export type ToWorker = z.infer<typeof toWorkerSchema>;
 export const fromWorkerSchema = z.discriminatedUnion('type', [
   /** `backend_ready: false` when the first health check found the backend down. */
   z.object({ type: z.literal('ready'), address: hostPort, backend_ready: z.boolean().optional(), reason: z.string().optional() }),
-  z.object({ type: z.literal('start_failed'), error: z.string(), code: z.string().optional() }),
+  z.object({ type: z.literal('start_failed'), error: wireErrorSchema }),
   z.object({ type: z.literal('health'), ready: z.boolean(), reason: z.string().optional() }),
   z.object({ type: z.literal('events'), events: z.array(connectionEventSchema), stats: workerStatsSchema }),
-  z.object({ type: z.literal('reloaded'), id: z.number(), applied: z.array(z.string()), error: z.string().optional() }),
+  z.object({ type: z.literal('reloaded'), id: z.number(), applied: z.array(z.string()), error: wireErrorSchema.optional() }),
   z.object({ type: z.literal('revoked'), id: z.number(), closed: z.number() }),
   z.object({ type: z.literal('drained'), forced: z.number(), stats: workerStatsSchema }),
 ]);

@@ -9,9 +9,9 @@ import { registerPrompts } from '../../prompts/index.js';
 import { registerResources } from '../../resources/index.js';
 import { registerTools } from '../../tools/index.js';
 import { VERSION } from '../version.js';
-import { auditRejectedCalls } from './audit-rejected-calls.js';
-import type { McpServerDeps } from './deps.js';
-import { enableSubscriptions, type SubscriptionOptions } from './subscriptions.js';
+import { auditRejectedCalls } from '../mcp/audit-rejected-calls.js';
+import type { McpServerDeps } from '../mcp/deps.js';
+import { enableSubscriptions, type SubscriptionOptions } from '../mcp/subscriptions.js';
 
 export const SERVER_INSTRUCTIONS =
   'tlsmcp runs a local CA and mTLS proxy workers. Issue client certificates with tlsmcp_cert_issue (keys stay on the tlsmcp host or with your CSR), ' +

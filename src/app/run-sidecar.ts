@@ -13,13 +13,15 @@ import { DEMO_BACKEND_PORT } from '../config/defaults.js';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
+import { createRevocationFeed, type RevocationFeed } from '../core/revocation.js';
+import { followRevocationFile } from '../core/revocation-file.js';
 import { createAuditLog, type AuditLog } from '../state/audit-log.js';
 import { statePaths } from '../state/state-dir.js';
 import { VERSION } from '../version.js';
 import { startDemoBackend, type DemoBackend } from './demo-backend.js';
-import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
+import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from '../supervisor/runtime-file.js';
 import { TlsmcpError } from '../errors.js';
-import { createSupervisor, type ProxySupervisor } from './supervisor.js';
+import { createSupervisor, type ProxySupervisor } from '../supervisor/supervisor.js';
 
 export interface RunSidecarOptions {
   config: Config;
@@ -38,6 +40,8 @@ export interface Sidecar {
   /** The CA and audit log this sidecar runs on, for components embedded beside it (the MCP listener). */
   ca: CertificateAuthority;
   auditLog: AuditLog;
+  /** The process's one revocation feed (shared with the MCP listener beside it). */
+  revocations: RevocationFeed;
   /** Runs first on close (before draining), e.g. to stop an MCP listener that uses the supervisor. */
   onClose(hook: () => Promise<void>): void;
   admin: AdminServer | undefined;
@@ -67,15 +71,22 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
     demoBackend = await startDemoBackend('127.0.0.1', DEMO_BACKEND_PORT);
   }
   const metrics = createProxyMetrics();
-  const supervisor = createSupervisor({ config, ca, logger, auditLog, stateDir, metrics });
+  const feed = createRevocationFeed();
+  let source;
+  let supervisor: ProxySupervisor;
   const startedAt = new Date();
   try {
+    // Fails closed: an unreadable revocation list stops the start (see src/core/revocation-file.ts).
+    source = followRevocationFile(feed, { path: paths.revocations, pollMs: config.revocation_refresh, logger });
+    supervisor = createSupervisor({ config, ca, logger, auditLog, stateDir, metrics, revocations: { feed, source } });
     await supervisor.start();
   } catch (err) {
+    source?.close();
     await demoBackend?.close();
     await auditLog.close();
     throw err;
   }
+  const revocationSource = source;
 
   const reload = async (service?: string) => {
     if (options.configFile) {
@@ -105,6 +116,7 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
       });
     } catch (err) {
       await supervisor.close({ drainMs: 0 });
+      revocationSource.close();
       await demoBackend?.close();
       await auditLog.close();
       const code = (err as NodeJS.ErrnoException).code;
@@ -138,6 +150,7 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
       }
       await admin?.close();
       await supervisor.close(opts);
+      revocationSource.close();
       await demoBackend?.close();
       removeRuntimeFile(stateDir, process.pid);
       await auditLog.close();
@@ -173,7 +186,7 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
     process.on('SIGINT', onInt);
   }
   if (options.demo) await explainDemo(ca, supervisor, logger, stateDir);
-  return { supervisor, ca, auditLog, admin, done, close, onClose: (hook) => closeHooks.push(hook) };
+  return { supervisor, ca, auditLog, revocations: feed, admin, done, close, onClose: (hook) => closeHooks.push(hook) };
 }
 
 /** Issues (once) a demo client certificate and logs how to curl through the proxy. */

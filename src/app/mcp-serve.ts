@@ -12,12 +12,14 @@ import type { Logger } from '../logger.js';
 import { createAuditLog, type AuditLog } from '../state/audit-log.js';
 import { statePaths } from '../state/state-dir.js';
 import type { CertificateAuthority } from '../ca/types.js';
+import { createRevocationFeed, type RevocationFeed } from '../core/revocation.js';
+import { followRevocationFile, type RevocationFileSource } from '../core/revocation-file.js';
 import type { Supervisor } from '../supervisor/types.js';
 import type { HostPort } from '../util/address.js';
-import type { McpServerDeps } from './deps.js';
-import { startRemoteListener, type RemoteListener } from './remote/listener.js';
-import { createMcpServer } from './server.js';
-import { createUnavailableProxy, findHeldListeners, unavailableStatus } from './unavailable-proxy.js';
+import type { McpServerDeps } from '../mcp/deps.js';
+import { startRemoteListener, type RemoteListener } from '../mcp/remote/listener.js';
+import { createMcpServer } from './mcp-server.js';
+import { createUnavailableProxy, findHeldListeners, unavailableStatus } from '../mcp/unavailable-proxy.js';
 
 export type McpTransportKind = 'stdio' | 'http' | 'sse';
 
@@ -28,6 +30,8 @@ export interface SupervisorFactoryOptions {
   auditLog: AuditLog;
   stateDir: string;
   clock: () => Date;
+  /** The process's one revocation feed and its file source. */
+  revocations: { feed: RevocationFeed; source: RevocationFileSource };
 }
 
 export interface McpServeOptions {
@@ -71,16 +75,28 @@ export async function startMcpServe(options: McpServeOptions): Promise<McpServeH
     logger.info({ event: 'ca_initialized', stateDir }, 'created the local CA for the MCP server');
   }
 
+  // One revocation feed for the process: the file (any process's `cert revoke`), the revoke tool,
+  // the supervisor's workers and the remote listener's sessions all go through it. Fails closed.
+  const feed = createRevocationFeed();
+  let source: RevocationFileSource;
+  try {
+    source = followRevocationFile(feed, { path: statePaths(stateDir).revocations, pollMs: config.revocation_refresh, logger, clock });
+  } catch (err) {
+    await auditLog.close();
+    throw err;
+  }
+  const revocations = { feed, source };
+
   let supervisor: Supervisor | undefined;
   if (config.services.length > 0) {
     if (options.createSupervisor) {
-      supervisor = await startProxyOrStandIn(options.createSupervisor, { config, ca, logger, auditLog, stateDir, clock });
+      supervisor = await startProxyOrStandIn(options.createSupervisor, { config, ca, logger, auditLog, stateDir, clock, revocations });
     } else {
       logger.warn({ event: 'mcp_no_supervisor' }, 'the config lists services but no proxy supervisor is available in this build: proxy tools will report it');
     }
   }
 
-  const deps: McpServerDeps = { ca, config, stateDir, auditLog, logger, supervisor, clock, reloadConfig: options.reloadConfig };
+  const deps: McpServerDeps = { ca, config, stateDir, auditLog, logger, supervisor, clock, reloadConfig: options.reloadConfig, revocations: feed };
   let remote: RemoteListener | undefined;
   let stdioServer: ReturnType<typeof createMcpServer> | undefined;
   let disconnected: Promise<void> = new Promise<void>(() => undefined);
@@ -98,6 +114,8 @@ export async function startMcpServe(options: McpServeOptions): Promise<McpServeH
     } else {
       remote = await startRemoteListener({
         deps,
+        createServer: createMcpServer,
+        revocations: feed,
         address: options.address ?? config.mcp.sse_address,
         selfSecure: config.mcp.self_secure,
         sessionIdleMs: options.sessionIdleMs,
@@ -105,6 +123,7 @@ export async function startMcpServe(options: McpServeOptions): Promise<McpServeH
     }
   } catch (err) {
     await supervisor?.close({ drainMs: 0 });
+    source.close();
     await auditLog.close();
     throw err;
   }
@@ -120,6 +139,7 @@ export async function startMcpServe(options: McpServeOptions): Promise<McpServeH
         await stdioServer?.close();
         await remote?.close();
         await supervisor?.close();
+        source.close();
         await auditLog.close();
       })();
       return closing;

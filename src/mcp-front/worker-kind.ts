@@ -1,0 +1,56 @@
+/**
+ * The MCP front as a kind of worker for the shared runner
+ * (src/protocol/worker-runner.ts): `start` runs one MCP front, `reload` swaps
+ * certificates and policy live, revocations arrive through the worker's feed,
+ * `drain` closes. Its MCP-specific settings arrive as `spec.mcp`. Audit events
+ * go straight to the audit log file (appends are line-atomic).
+ */
+import { TlsmcpError } from '../errors.js';
+import type { WorkerKind } from '../protocol/worker-runner.js';
+import { createAuditLog, type AuditLog } from '../state/audit-log.js';
+import { createMcpFront } from './front.js';
+import { mcpServiceFromSpec } from './worker-spec.js';
+
+export const mcpFrontWorkerKind: WorkerKind = {
+  name: 'tlsmcp-mcp-worker',
+  create({ spec, material, revocations, logger }) {
+    const mcp = spec.mcp;
+    if (!mcp) {
+      throw new TlsmcpError('ERR_WORKER', `service "${spec.name}": the start message has no spec.mcp`, { fix: 'the supervisor builds spec.mcp for protocol: mcp services; this is a bug, please report it' });
+    }
+    const auditLog: AuditLog | undefined = spec.audit && mcp.audit_path ? createAuditLog(mcp.audit_path) : undefined;
+    const front = createMcpFront({
+      service: mcpServiceFromSpec(spec, mcp),
+      tls: material,
+      auditLog: auditLog ?? { append: () => undefined },
+      logger,
+      revocations,
+      ...(mcp.sessions ? { sessionLimits: { idleTimeoutMs: mcp.sessions.idle_timeout, maxPerIdentity: mcp.sessions.max_per_identity, maxTotal: mcp.sessions.max_total } } : {}),
+    });
+    const stats = () => {
+      const c = front.stats().connections;
+      return { ...c, bytes_in: 0, bytes_out: 0 };
+    };
+    return {
+      async start() {
+        return { address: await front.listen() };
+      },
+      reload(next, nextMaterial) {
+        front.setSecureContext(nextMaterial);
+        const applied = ['certificate'];
+        if (next.mcp) {
+          front.setPolicy({ authorization: next.mcp.authorization, mtls: { ...next.mtls, revocation_refresh: 0 } });
+          applied.push('policy');
+        }
+        return applied;
+      },
+      stats,
+      async drain() {
+        const open = front.stats().sessions;
+        await front.close();
+        await auditLog?.close();
+        return open;
+      },
+    };
+  },
+};
