@@ -21,6 +21,8 @@ export interface ToolCallContext {
   /** Filled in by the handler once it knows what the call concerns, for the audit trail. */
   audit: { service?: string; cert_serial?: string; detail?: Record<string, unknown> };
   signal: AbortSignal;
+  /** The SDK's request extra: `_meta.progressToken` and `sendNotification`, for tools that report progress. */
+  extra: ToolExtra;
 }
 
 export interface ToolSpec<I extends z.ZodRawShape, O extends z.ZodRawShape> {
@@ -55,7 +57,7 @@ export function registerGuardedTool<I extends z.ZodRawShape, O extends z.ZodRawS
   const callback = async (args: In<I>, extra: ToolExtra): Promise<CallToolResult> => {
     const started = process.hrtime.bigint();
     const identity = identityFromAuthInfo(extra.authInfo);
-    const ctx: ToolCallContext = { identity, audit: {}, signal: extra.signal };
+    const ctx: ToolCallContext = { identity, audit: {}, signal: extra.signal, extra };
     const argService = typeof (args as { service?: unknown }).service === 'string' ? (args as { service: string }).service : undefined;
     const finish = (result: 'ok' | 'error' | 'denied', reason?: string) => {
       const service = ctx.audit.service ?? argService ?? 'mcp';
