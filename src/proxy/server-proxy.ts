@@ -206,7 +206,7 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
     setBackendReady(ready) {
       backendReady = ready;
     },
-    stats: (): WorkerStats => stats.snapshot(),
+    stats: (): WorkerStats => ({ ...stats.snapshot(), live_serials: [...bySerial.keys()] }),
     drain(deadlineMs) {
       draining = true;
       return live.drain(server, deadlineMs, (entry) => entry.socket.destroy());
