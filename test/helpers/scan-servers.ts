@@ -14,13 +14,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-async function listen(server: net.Server): Promise<TestServer> {
+async function listen(server: net.Server, host = '127.0.0.1'): Promise<TestServer> {
   const sockets = new Set<net.Socket>();
   server.on('connection', (s: net.Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(0, host);
   await once(server, 'listening');
   const port = (server.address() as net.AddressInfo).port;
   return {
@@ -35,13 +35,15 @@ async function listen(server: net.Server): Promise<TestServer> {
 export interface TlsServerOptions extends tls.TlsOptions {
   /** Answer each request with this HTTP response head (e.g. to send HSTS). */
   httpHeaders?: Record<string, string>;
+  /** Listen here instead of 127.0.0.1 (e.g. ::1). */
+  host?: string;
   /** Extra headers for requests to one path (e.g. HSTS only on /app). */
   httpHeadersByPath?: Record<string, Record<string, string>>;
 }
 
 /** A TLS server that answers HTTP/1.1 requests (so HSTS can be read) and ignores bad clients. */
 export async function startTlsServer(options: TlsServerOptions): Promise<TestServer> {
-  const { httpHeaders, httpHeadersByPath, ...tlsOptions } = options;
+  const { httpHeaders, httpHeadersByPath, host, ...tlsOptions } = options;
   const server = tls.createServer(tlsOptions, (socket) => {
     socket.on('error', () => undefined);
     socket.once('data', (data: Buffer) => {
@@ -51,7 +53,7 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TestSer
     });
   });
   server.on('tlsClientError', (_err, socket) => socket.destroy());
-  return listen(server);
+  return listen(server, host);
 }
 
 /** A TCP server that answers anything with a line of text: not TLS. */

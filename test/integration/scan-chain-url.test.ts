@@ -125,6 +125,15 @@ describe('scan: URL targets', () => {
     expect(root.grade?.grade).toBe('A');
   });
 
+  it('[IPv6]:PORT with --sni: dials ::1 and checks the certificate against the SNI name', async () => {
+    const port = await serve({ host: '::1', key: pki.leafKey.pem, cert: pki.leaf().certPem + pki.intermediate.certPem });
+    const t = parseScanTarget(`[::1]:${port}`);
+    const r = await scan(t.port, { host: t.host, policy: { allow: ['::1/128'], deny: [] } });
+    expect(r.target).toMatchObject({ host: '::1', address: '::1', sni: 'localhost', path: '/' });
+    expect(r.chain?.hostname_match).toBe(true);
+    expect(r.grade?.grade).toBe('A');
+  });
+
   it('reports progress once per probe group, in order, ending with the grade', async () => {
     const port = await serve({ key: pki.leafKey.pem, cert: pki.leaf().certPem + pki.intermediate.certPem });
     const events: ScanProgress[] = [];
