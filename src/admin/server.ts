@@ -76,7 +76,11 @@ export function createAdminApp(options: Omit<AdminServerOptions, 'host' | 'port'
     app.post('/score/probes', async (c) => {
       const body = (await c.req.json().catch(() => ({}))) as { peer?: unknown };
       if (typeof body.peer !== 'string' || body.peer.length === 0) return c.json({ error: 'body needs "peer": the source address of the probes' }, 400);
-      return c.json({ id: score.markProbes(body.peer) });
+      try {
+        return c.json({ id: score.markProbes(body.peer) });
+      } catch (err) {
+        return c.json({ error: (err as Error).message }, 400);
+      }
     });
     app.delete('/score/probes/:id', (c) => c.json({ released: score.releaseProbes(Number(c.req.param('id'))) }));
   }

@@ -10,9 +10,15 @@
  * event batches still in flight from the workers.
  */
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { TlsmcpError } from '../errors.js';
 
 export interface ScoreProbeMarks {
-  /** Marks `peer` from now on; returns the id to release it with. */
+  /**
+   * Marks `peer` from now on; returns the id to release it with.
+   * @throws TlsmcpError ERR_ARGUMENT_INVALID when `peer` is not an address of this host
+   * (the score only probes its own listeners from here, so a remote address is never its).
+   */
   mark(peer: string): number;
   /** Ends a mark (events stamped up to `graceMs` later still count as probes); false for an unknown id. */
   release(id: number): boolean;
@@ -32,6 +38,14 @@ export function normalizePeer(peer: string): string {
   return p.startsWith('::ffff:') && isIP(p.slice(7)) === 4 ? p.slice(7) : p;
 }
 
+/** Loopback, or an address of one of this host's interfaces. */
+export function isLocalAddress(address: string): boolean {
+  const a = normalizePeer(address);
+  if (isIP(a) === 4 && a.startsWith('127.')) return true;
+  if (a === '::1') return true;
+  return Object.values(networkInterfaces()).some((list) => (list ?? []).some((i) => normalizePeer(i.address) === a));
+}
+
 export function createScoreProbeMarks(o: ScoreProbeMarksOptions = {}): ScoreProbeMarks {
   const clock = o.clock ?? (() => new Date());
   const graceMs = o.graceMs ?? 5_000;
@@ -43,6 +57,11 @@ export function createScoreProbeMarks(o: ScoreProbeMarksOptions = {}): ScoreProb
   };
   return {
     mark(peer) {
+      if (!isLocalAddress(peer)) {
+        throw new TlsmcpError('ERR_ARGUMENT_INVALID', `peer ${peer} is not an address of this host, so it cannot be the score's probe source`, {
+          fix: 'mark the loopback or local address the score dials its listeners from',
+        });
+      }
       const now = clock().getTime();
       prune(now);
       const id = nextId++;

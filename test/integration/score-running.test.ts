@@ -127,6 +127,10 @@ describe('tlsmcp score beside a running tlsmcp run', () => {
       existsSync(auditFile) ? readFileSync(auditFile, 'utf8').split('\n').filter((l) => l.includes('"kind":"connection"') && l.includes('"result":"rejected"')) : [];
     await waitFor(() => rejectedLines().length > 0, { timeoutMs: 10_000, what: 'the real rejection in the audit log' });
     expect(rejectedLines()).toHaveLength(1);
+    // Only addresses of this host can be marked: a remote client cannot be hidden this way.
+    const remote = await fetch(`${admin}/score/probes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ peer: '203.0.113.7' }) });
+    expect(remote.status).toBe(400);
+    expect(((await remote.json()) as { error: string }).error).toMatch(/not an address of this host/);
   });
 });
 

@@ -20,6 +20,12 @@ describe('score probe marks', () => {
     expect(marks.release(999)).toBe(false);
   });
 
+  it('refuses to mark an address that is not this host (a remote client could otherwise hide its rejections)', () => {
+    const marks = createScoreProbeMarks();
+    expect(() => marks.mark('203.0.113.7')).toThrow(/not an address of this host/);
+    expect(marks.isProbe({ peer: '203.0.113.7', time: new Date().toISOString() })).toBe(false);
+  });
+
   it('a mark never released ends after maxMs', () => {
     const now = Date.parse('2026-11-29T12:00:00Z');
     const marks = createScoreProbeMarks({ clock: () => new Date(now), maxMs: 60_000 });
