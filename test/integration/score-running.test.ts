@@ -86,7 +86,7 @@ const score = async () => {
   return scoreReportSchema.parse(JSON.parse(run.stdout));
 };
 
-describe('tlsmcp score beside a running tlsmcp run', () => {
+describe('tlsmcp score beside a running tlsmcp run', { timeout: 60_000 }, () => {
   it('measures revocation freshness and the serials in live connections through the admin endpoint', async () => {
     const { port, admin } = await startRun();
     const web = await pki.client('web', { service: 'web' });
