@@ -40,8 +40,9 @@ export function systemRootPems(): string[] {
   return withExtra ? withExtra('default') : [...tls.rootCertificates];
 }
 
+/** Trust anchors: the system roots and the self-signed certificates of the local bundle (its intermediates are not anchors). */
 export function anchorsFor(localAnchors: string[]): NodeX509[] {
-  return parseAll([...systemRootPems(), ...localAnchors]);
+  return [...parseAll(systemRootPems()), ...parseAll(localAnchors).filter((c) => isSelfSigned(c))];
 }
 
 /** The caIssuers URLs of a certificate's AIA extension. */

@@ -91,6 +91,18 @@ describe('scan: incomplete chains completed as the reference scanners do', () =>
     expect(r.grade?.grade).toBe('T');
   });
 
+  it('leaf sent alone, intermediate in the local CA bundle: B, path "local-ca" (no AIA fetch needed)', async () => {
+    const aia = await startHttpFileServer('/intermediate.cer', intermediateDer());
+    servers.push(aia);
+    const leaf = pki.leaf({ aiaCaIssuers: aia.url });
+    const port = await serve({ key: leaf.keyPem, cert: leaf.certPem });
+    const r = await scan(port, { caPem: pki.root.certPem + pki.intermediate.certPem });
+    expect(r.chain?.completion).toMatchObject({ path: 'local-ca', added: [expect.objectContaining({ source: 'local-ca', url: null })] });
+    expect(aia.hits()).toBe(0);
+    expect(r.grade?.caps).toContainEqual({ cap: 'B', reason: 'incomplete certificate chain (completed from the local CA)' });
+    expect(r.grade?.grade).toBe('B');
+  });
+
   it('leaf sent alone, intermediate given with --intermediates: B, path "intermediates"', async () => {
     const leaf = pki.leaf();
     const port = await serve({ key: leaf.keyPem, cert: leaf.certPem });
