@@ -10,7 +10,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfigFile } from '../../src/config/load.js';
+import { createSilentLogger } from '../../src/logger.js';
+import { computeCurrentScore } from '../../src/mcp/score-now.js';
 import { scoreReportSchema } from '../../src/score/score-schema.js';
+import { createAuditLog } from '../../src/state/audit-log.js';
 import { statePaths } from '../../src/state/state-dir.js';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
 import { runCli } from '../helpers/cli.js';
@@ -107,6 +111,16 @@ describe('tlsmcp score beside a running tlsmcp run', { timeout: 60_000 }, () => 
     // The config came from the running instance (no --config given): its service was scored and scanned on its bound port.
     expect(report.not_measured.join('\n')).not.toMatch(/port 0/);
     expect(report.items.map((i) => i.rule)).not.toContain('mtls-not-required');
+
+    // The MCP tool's score in a process without the supervisor (e.g. a stdio tlsmcp-mcp) reads the same endpoint.
+    const auditLog = createAuditLog(join(pki.dir, 'mcp-audit.log'), { enabled: false });
+    const viaMcp = await computeCurrentScore(
+      { ca: pki.ca, config: loadConfigFile(join(pki.dir, 'tlsmcp.yaml')), stateDir: pki.stateDir, auditLog, logger: createSilentLogger(), clock: () => new Date() },
+      { scanListeners: false },
+    );
+    await auditLog.close();
+    expect(viaMcp.live_source).toBe(report.live_source);
+    expect(viaMcp.not_measured.join('\n')).not.toMatch(/revocation list freshness|revoked certificates in live connections/);
     live.destroy();
   });
 

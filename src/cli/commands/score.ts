@@ -12,24 +12,10 @@ import { createCertificateAuthority, ttlPolicyFromConfig } from '../../ca/index.
 import { loadConfigFile } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { collectScoreInput, computeScore, renderScoreText } from '../../score/index.js';
-import { createListenerScanner, withBoundPorts, type MarkProbes } from '../../score/listener-scan.js';
-import { readRuntimeFile, type RuntimeInfo } from '../../supervisor/runtime-file.js';
-import { formatHostPort } from '../../util/address.js';
+import { createListenerScanner, withBoundPorts } from '../../score/listener-scan.js';
+import { findRunningInstance } from '../../score/live-admin.js';
 import type { CliContext } from '../context.js';
 import { printJson, printLine } from '../output.js';
-import { callAdmin } from './admin-client.js';
-
-interface LiveFigures {
-  revocation_loaded_at: string | null;
-  live_serials: string[] | null;
-  services: { name: string; listen: string }[];
-}
-
-function adminBase(info: RuntimeInfo): string | undefined {
-  if (!info.admin) return undefined;
-  const host = info.admin.host === '0.0.0.0' ? '127.0.0.1' : info.admin.host === '::' ? '::1' : info.admin.host;
-  return `http://${formatHostPort({ host, port: info.admin.port })}`;
-}
 
 export function registerScoreCommand(program: Command, ctx: CliContext): void {
   program
@@ -42,42 +28,19 @@ export function registerScoreCommand(program: Command, ctx: CliContext): void {
         let config: Config = ctx.loadConfig(cmd);
         const stateDir = ctx.stateDir(cmd, config);
         const logger = ctx.logger(cmd, config);
-        const running = readRuntimeFile(stateDir);
+        const running = await findRunningInstance(stateDir);
         // No --config given: score what the running instance was started with.
         const explicitConfig = ctx.globals(cmd).config ?? ctx.io.env.TLSMCP_CONFIG;
-        if (!explicitConfig && running?.config_file) config = loadConfigFile(running.config_file);
-        const base = running ? adminBase(running) : undefined;
-        let live: LiveFigures | undefined;
-        let liveSource: string | null = null;
-        let liveProblem: string | undefined;
-        if (base) {
-          try {
-            live = await callAdmin<LiveFigures>(base, '/score/live');
-            if (!Array.isArray(live.services)) {
-              live = undefined;
-              liveProblem = `the admin endpoint ${base} has no /score/live (an older tlsmcp)`;
-            } else liveSource = `admin endpoint ${base} of tlsmcp pid ${running?.pid}`;
-          } catch (err) {
-            live = undefined;
-            liveProblem = (err as Error).message;
-          }
-        } else if (running) {
-          liveProblem = `tlsmcp pid ${running.pid} runs without an admin endpoint (admin.enabled: false)`;
-        }
-        const markProbes: MarkProbes | undefined = live && base
-          ? async (peer) => {
-              const { id } = await callAdmin<{ id: number }>(base, '/score/probes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ peer }) });
-              return async () => void (await callAdmin(base, `/score/probes/${id}`, { method: 'DELETE' }).catch(() => undefined));
-            }
-          : undefined;
+        if (!explicitConfig && running?.configFile) config = loadConfigFile(running.configFile);
+        const live = running?.live;
         const ca = createCertificateAuthority({ stateDir, policy: ttlPolicyFromConfig(config), logger });
         const caPem = ca.exists() ? ca.caCertPem() : undefined;
         const input = await collectScoreInput({
-          config: live ? withBoundPorts(config, live.services) : config,
+          config: live ? withBoundPorts(config, live.figures.services) : config,
           ca,
-          ...(live ? { revocationLoadedAt: live.revocation_loaded_at, ...(live.live_serials ? { liveSerials: live.live_serials } : {}) } : {}),
-          liveSource: liveSource ?? (liveProblem ? `none: ${liveProblem}` : null),
-          ...(flags.scan ? { scanListener: createListenerScanner({ caPem, logger, markProbes }) } : {}),
+          ...(live ? { revocationLoadedAt: live.figures.revocation_loaded_at, ...(live.figures.live_serials ? { liveSerials: live.figures.live_serials } : {}) } : {}),
+          liveSource: live?.source ?? (running?.problem ? `none: ${running.problem}` : null),
+          ...(flags.scan ? { scanListener: createListenerScanner({ caPem, logger, markProbes: live?.markProbes }) } : {}),
         });
         const report = computeScore(input);
         if (flags.json) printJson(ctx.io, report);
