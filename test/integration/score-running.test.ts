@@ -66,7 +66,7 @@ async function startRun(): Promise<{ port: number; admin: string }> {
       if (child?.exitCode !== null) throw new Error(`tlsmcp run exited early:\n${stderr}`);
       return existsSync(runtimeFile) && (JSON.parse(readFileSync(runtimeFile, 'utf8')) as { admin: { port: number }; services: { listen: string }[] });
     },
-    { timeoutMs: 15_000, what: 'the runtime file' },
+    { timeoutMs: 40_000, what: 'the runtime file' },
   );
   return { port: Number(info.services[0]!.listen.split(':').pop()), admin: `http://127.0.0.1:${info.admin.port}` };
 }
@@ -90,7 +90,7 @@ const score = async () => {
   return scoreReportSchema.parse(JSON.parse(run.stdout));
 };
 
-describe('tlsmcp score beside a running tlsmcp run', { timeout: 60_000 }, () => {
+describe('tlsmcp score beside a running tlsmcp run', { timeout: 90_000 }, () => {
   it('measures revocation freshness and the serials in live connections through the admin endpoint', async () => {
     const { port, admin } = await startRun();
     const web = await pki.client('web', { service: 'web' });
