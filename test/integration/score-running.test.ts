@@ -96,12 +96,12 @@ describe('tlsmcp score beside a running tlsmcp run', { timeout: 90_000 }, () => 
     const web = await pki.client('web', { service: 'web' });
     const live = tlsConnect({ port, caPem: pki.caPem, cert: web });
     live.on('error', () => undefined);
-    await eventWithin(live, 'secureConnect', 5_000);
+    await eventWithin(live, 'secureConnect', 20_000);
     // The workers report live serials with their periodic stats.
     await waitFor(async () => {
       const body = (await (await fetch(`${admin}/score/live`)).json()) as { live_serials: string[] };
       return body.live_serials.map((s) => s.toLowerCase()).includes(web.record.serial.toLowerCase());
-    }, { timeoutMs: 10_000, what: 'the live serial at /score/live' });
+    }, { timeoutMs: 30_000, what: 'the live serial at /score/live' });
 
     const report = await score();
     expect(report.live_source).toMatch(new RegExp(`^admin endpoint ${admin.replace(/[.]/g, '\\.')} of tlsmcp pid \\d+$`));
@@ -134,12 +134,12 @@ describe('tlsmcp score beside a running tlsmcp run', { timeout: 90_000 }, () => 
     expect(await workerRejected(admin)).toBeGreaterThan(workerBefore + 5);
     // ... then one real client without a certificate: once its rejection is counted, every earlier event batch has been too.
     expect((await tryEcho({ port, caPem: pki.caPem })).echoed).toBe(false);
-    await waitFor(async () => (await rejectionsTotal(admin)) > before, { timeoutMs: 10_000, what: 'the real rejection in the metrics' });
+    await waitFor(async () => (await rejectionsTotal(admin)) > before, { timeoutMs: 30_000, what: 'the real rejection in the metrics' });
     expect(await rejectionsTotal(admin)).toBe(before + 1);
     const auditFile = statePaths(pki.stateDir).auditLog;
     const rejectedLines = () =>
       existsSync(auditFile) ? readFileSync(auditFile, 'utf8').split('\n').filter((l) => l.includes('"kind":"connection"') && l.includes('"result":"rejected"')) : [];
-    await waitFor(() => rejectedLines().length > 0, { timeoutMs: 10_000, what: 'the real rejection in the audit log' });
+    await waitFor(() => rejectedLines().length > 0, { timeoutMs: 30_000, what: 'the real rejection in the audit log' });
     expect(rejectedLines()).toHaveLength(1);
     // Only addresses of this host can be marked: a remote client cannot be hidden this way.
     const remote = await fetch(`${admin}/score/probes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ peer: '203.0.113.7' }) });
