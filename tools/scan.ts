@@ -9,15 +9,20 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { TlsmcpError } from '../src/errors.js';
 import type { McpServerDeps } from '../src/mcp/deps.js';
-import { registerGuardedTool } from '../src/mcp/tool-kit.js';
+import { registerGuardedTool, type ToolExtra } from '../src/mcp/tool-kit.js';
 import { scanReportSchema, scanTarget } from '../src/scan/index.js';
-import { parseHostPort } from '../src/util/address.js';
+import type { ScanProgressListener } from '../src/scan/progress.js';
+import { parseScanTarget } from '../src/scan/target.js';
 import { DURATION_HINT, parseDuration } from '../src/util/duration.js';
 
 const inputSchema = {
-  target: z.string().min(1).describe('HOST:PORT to scan, e.g. api.example.com:443 or [::1]:8443 (a bare host means port 443)'),
+  target: z
+    .string()
+    .min(1)
+    .describe('HOST[:PORT], [IPv6]:PORT or https://HOST[:PORT]/PATH to scan, e.g. api.example.com:443, [::1]:8443 or https://app.example.com/app (the URL path is where HSTS is checked; port defaults to 443)'),
   sni: z.string().min(1).optional().describe('server name to send and check the certificate against (default: the host)'),
-  trust_local_ca: z.boolean().default(true).describe("also trust tlsmcp's local CA when judging the chain"),
+  trust_local_ca: z.boolean().default(true).describe("also trust tlsmcp's local CA when judging the chain (its certificates may also complete an incomplete chain)"),
+  fetch_aia: z.boolean().default(true).describe("fetch a missing intermediate from the certificate's AIA caIssuers URL (same target policy as the scan)"),
   client_cert_id: z
     .string()
     .min(1)
@@ -27,11 +32,15 @@ const inputSchema = {
   deadline: z.string().optional().describe('deadline for the whole scan, e.g. "30s" (default: scan.deadline)'),
 };
 
-function parseTarget(text: string): { host: string; port: number } {
-  const withPort = /^\[.*\]$/.test(text) || !text.includes(':') ? `${text}:443` : text;
-  const parsed = parseHostPort(withPort);
-  if (!parsed.ok) throw new TlsmcpError('ERR_ARGUMENT_INVALID', `target: ${parsed.error}`, { fix: 'pass e.g. api.example.com:443, 10.0.0.5:8443 or [::1]:8443' });
-  return parsed.value;
+/** `notifications/progress` per probe group, when the caller sent a progress token. */
+function progressNotifier(extra: ToolExtra): ScanProgressListener | undefined {
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return undefined;
+  return (p) => {
+    void extra
+      .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: p.step, total: p.total, message: `${p.group}: ${p.detail}` } })
+      .catch(() => undefined);
+  };
 }
 
 function durationArg(text: string | undefined, name: string): number | undefined {
@@ -62,27 +71,30 @@ export function registerScanTool(server: McpServer, deps: McpServerDeps): void {
       description:
         'Scan a TLS endpoint: protocols offered, cipher suites, the certificate chain (trust, hostname, expiry, key, signature), whether a client ' +
         'certificate is requested or required, OCSP stapling, ALPN, HSTS; findings each with severity, evidence and a fix; and an SSL Labs 2009r-style grade. ' +
-        'Bounded by per-probe timeouts and a deadline. Only targets allowed by scan.allow/scan.deny.',
+        'A chain sent without its intermediate is completed (local CA, AIA caIssuers) and graded with the B cap, or T when the issuer cannot be obtained. ' +
+        'Bounded by per-probe timeouts and a deadline; sends notifications/progress per probe group when the request carries a progress token. Only targets allowed by scan.allow/scan.deny.',
       inputSchema,
       outputSchema: scanReportSchema.shape,
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
     async (args, ctx) => {
-      const { host, port } = parseTarget(args.target);
+      const { host, port, path } = parseScanTarget(args.target, 'target');
       const material = await clientMaterial(deps, args.client_cert_id);
-      ctx.audit.detail = { target: `${host}:${port}` };
+      ctx.audit.detail = { target: path ? args.target : `${host}:${port}` };
       const report = await scanTarget(
         {
           host,
           port,
+          path,
           sni: args.sni,
+          fetchAia: args.fetch_aia,
           caPem: args.trust_local_ca && deps.ca.exists() ? deps.ca.caCertPem() : undefined,
           ...material,
           probeTimeoutMs: durationArg(args.probe_timeout, 'probe_timeout') ?? deps.config.scan.probe_timeout,
           deadlineMs: durationArg(args.deadline, 'deadline') ?? deps.config.scan.deadline,
           policy: { allow: deps.config.scan.allow, deny: deps.config.scan.deny },
         },
-        { logger: deps.logger },
+        { logger: deps.logger, onProgress: progressNotifier(ctx.extra) },
       );
       const grade = report.grade?.grade ?? 'none';
       const worst = report.findings[0];

@@ -35,7 +35,10 @@ export function registerScoreTool(server: McpServer, deps: McpServerDeps): void 
       const report = await computeCurrentScore(deps, { scanListeners: args.scan_listeners });
       const top = report.recommendations[0];
       return {
-        summary: `Score ${report.score}/100.${top ? ` Most valuable fix (+${top.points}): ${top.action}` : ' Nothing to fix.'}`,
+        summary:
+          report.score === null
+            ? `No score: ${report.reason ?? 'nothing to score'}.`
+            : `Score ${report.score}/100.${top ? ` Most valuable fix (+${top.points}): ${top.action}` : ' Nothing to fix.'}`,
         structured: report,
       };
     },

@@ -20,6 +20,14 @@ export interface AdminServerOptions {
   startedAt: Date;
   logger: Logger;
   clock?: () => Date;
+  /** Live figures and probe marks for `tlsmcp score` (GET /score/live, POST/DELETE /score/probes). */
+  score?: ScoreAdminHooks;
+}
+
+export interface ScoreAdminHooks {
+  live(): { revocation_loaded_at: string | null; live_serials: string[] | null };
+  markProbes(peer: string): number;
+  releaseProbes(id: number): boolean;
 }
 
 export interface AdminServer {
@@ -64,6 +72,20 @@ export function createAdminApp(options: Omit<AdminServerOptions, 'host' | 'port'
     }),
   );
   app.get('/status', (c) => c.json({ services: options.status() }));
+  const score = options.score;
+  if (score) {
+    app.get('/score/live', (c) => c.json({ ...score.live(), services: options.status() }));
+    app.post('/score/probes', async (c) => {
+      const body = (await c.req.json().catch(() => ({}))) as { peer?: unknown };
+      if (typeof body.peer !== 'string' || body.peer.length === 0) return c.json({ error: 'body needs "peer": the source address of the probes' }, 400);
+      try {
+        return c.json({ id: score.markProbes(body.peer) });
+      } catch (err) {
+        return c.json({ error: (err as Error).message }, 400);
+      }
+    });
+    app.delete('/score/probes/:id', (c) => c.json({ released: score.releaseProbes(Number(c.req.param('id'))) }));
+  }
   app.get('/metrics', async (c) => c.body(await options.registry.metrics(), 200, { 'content-type': options.registry.contentType }));
   app.post('/reload', async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { service?: unknown };

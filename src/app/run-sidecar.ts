@@ -113,6 +113,11 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
         version: VERSION,
         startedAt,
         logger,
+        score: {
+          live: () => ({ revocation_loaded_at: supervisor.revocationsLoadedAt(), live_serials: supervisor.liveSerials() }),
+          markProbes: (peer) => supervisor.markScoreProbes(peer),
+          releaseProbes: (id) => supervisor.releaseScoreProbes(id),
+        },
       });
     } catch (err) {
       await supervisor.close({ drainMs: 0 });

@@ -8,6 +8,8 @@ export interface SerialIndex<T> {
   delete(serial: string, item: T): void;
   /** Removes and returns everything held for these serials (normalized). */
   take(serials: Iterable<string>): T[];
+  /** The serials with something held (the score reads which certificates are in live use). */
+  keys(): string[];
   readonly size: number;
 }
 
@@ -27,6 +29,7 @@ export function createSerialIndex<T>(): SerialIndex<T> {
       size -= 1;
       if (set.size === 0) bySerial.delete(serial);
     },
+    keys: () => [...bySerial.keys()],
     take(serials) {
       const out: T[] = [];
       for (const serial of serials) {

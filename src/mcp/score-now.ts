@@ -1,48 +1,56 @@
 /**
- * The posture score as the MCP tool and resource compute it: the collector of
- * the score issue fed from this process (config, CA, and, when the supervisor
- * runs here, the ports its listeners really bound), optionally scanning those
- * listeners with short timeouts.
+ * The posture score as the MCP tool and resource compute it: the collector fed
+ * from this process (config, CA) and the live figures (serials in live
+ * connections, revocation freshness, the ports the listeners really bound)
+ * from the supervisor when it runs here, else from a `tlsmcp run` for the same
+ * state dir through its admin endpoint; optionally scanning those listeners
+ * with their probes marked as the score's.
  */
-import type { Config } from '../config/schema.js';
-import { scanTarget } from '../scan/index.js';
-import { collectScoreInput, computeScore, type ScoreReport } from '../score/index.js';
-import { parseHostPort } from '../util/address.js';
+import { collectScoreInput, computeScore, type CollectScoreOptions, type ScoreReport } from '../score/index.js';
+import { createListenerScanner, withBoundPorts, type MarkProbes } from '../score/listener-scan.js';
+import { findRunningInstance } from '../score/live-admin.js';
 import type { McpServerDeps } from './deps.js';
 
-const LISTENER_PROBE_TIMEOUT_MS = 1_500;
-const LISTENER_DEADLINE_MS = 15_000;
-
-/** The config with port 0 replaced by the port each running listener bound, so the listeners can be scanned. */
-function withBoundPorts(deps: McpServerDeps): Config {
-  const running = new Map((deps.supervisor?.status() ?? []).map((s) => [s.name, s.listen]));
+/** The live figures from the supervisor in this process, else from a `tlsmcp run` for the same state dir. */
+async function liveFigures(deps: McpServerDeps): Promise<Partial<CollectScoreOptions> & { markProbes?: MarkProbes; running: { name: string; listen: string }[] }> {
+  const sup = deps.supervisor;
+  if (sup) {
+    const markProbes: MarkProbes | undefined =
+      sup.markScoreProbes && sup.releaseScoreProbes
+        ? async (peer) => {
+            const id = sup.markScoreProbes!(peer);
+            return async () => void sup.releaseScoreProbes!(id);
+          }
+        : undefined;
+    return {
+      running: sup.status(),
+      ...(sup.revocationsLoadedAt ? { revocationLoadedAt: sup.revocationsLoadedAt() } : {}),
+      ...(sup.liveSerials ? { liveSerials: sup.liveSerials() } : {}),
+      liveSource: 'this process (the supervisor runs here)',
+      ...(markProbes ? { markProbes } : {}),
+    };
+  }
+  const other = await findRunningInstance(deps.stateDir);
+  const live = other?.live;
+  if (!live) return { running: [], liveSource: other?.problem ? `none: ${other.problem}` : null };
   return {
-    ...deps.config,
-    services: deps.config.services.map((svc) => {
-      const bound = running.get(svc.name);
-      const parsed = bound ? parseHostPort(bound) : undefined;
-      if (!parsed?.ok || svc.listen.address.port !== 0) return svc;
-      return { ...svc, listen: { ...svc.listen, address: { host: svc.listen.address.host, port: parsed.value.port } } };
-    }),
+    running: live.figures.services,
+    revocationLoadedAt: live.figures.revocation_loaded_at,
+    ...(live.figures.live_serials ? { liveSerials: live.figures.live_serials } : {}),
+    liveSource: live.source,
+    markProbes: live.markProbes,
   };
 }
 
 export async function computeCurrentScore(deps: McpServerDeps, options: { scanListeners: boolean }): Promise<ScoreReport> {
   const caPem = deps.ca.exists() ? deps.ca.caCertPem() : undefined;
+  const { running, markProbes, ...live } = await liveFigures(deps);
   const input = await collectScoreInput({
-    config: withBoundPorts(deps),
+    ...live,
+    config: withBoundPorts(deps.config, running),
     ca: deps.ca,
     clock: deps.clock,
-    ...(deps.supervisor?.revocationsLoadedAt ? { revocationLoadedAt: deps.supervisor.revocationsLoadedAt() } : {}),
-    ...(options.scanListeners
-      ? {
-          scanListener: async (_service, host, port) => {
-            // Our own listeners: scan.allow/scan.deny govern outside targets, not these.
-            const r = await scanTarget({ host, port, caPem, probeTimeoutMs: LISTENER_PROBE_TIMEOUT_MS, deadlineMs: LISTENER_DEADLINE_MS }, { logger: deps.logger });
-            return { grade: r.grade?.grade ?? null, ...(r.error ? { note: r.error } : {}) };
-          },
-        }
-      : {}),
+    ...(options.scanListeners ? { scanListener: createListenerScanner({ caPem, logger: deps.logger, markProbes }) } : {}),
   });
   return computeScore(input);
 }

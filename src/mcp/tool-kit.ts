@@ -23,6 +23,8 @@ export interface ToolCallContext {
   signal: AbortSignal;
   /** The tools/call request, so a request the tool sends the client (a confirmation) travels with it. */
   requestId: RequestId;
+  /** The SDK's request extra: `_meta.progressToken` and `sendNotification`, for tools that report progress. */
+  extra: ToolExtra;
 }
 
 export interface ToolSpec<I extends z.ZodRawShape, O extends z.ZodRawShape> {
@@ -57,7 +59,7 @@ export function registerGuardedTool<I extends z.ZodRawShape, O extends z.ZodRawS
   const callback = async (args: In<I>, extra: ToolExtra): Promise<CallToolResult> => {
     const started = process.hrtime.bigint();
     const identity = identityFromAuthInfo(extra.authInfo);
-    const ctx: ToolCallContext = { identity, audit: {}, signal: extra.signal, requestId: extra.requestId };
+    const ctx: ToolCallContext = { identity, audit: {}, signal: extra.signal, requestId: extra.requestId, extra };
     const argService = typeof (args as { service?: unknown }).service === 'string' ? (args as { service: string }).service : undefined;
     const finish = (result: 'ok' | 'error' | 'denied' | 'declined', reason?: string) => {
       const service = ctx.audit.service ?? argService ?? 'mcp';

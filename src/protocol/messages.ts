@@ -110,6 +110,8 @@ export const workerStatsSchema = z.object({
   rejected_by_reason: z.record(z.string(), z.number()),
   bytes_in: z.number(),
   bytes_out: z.number(),
+  /** Client certificate serials in live connections (server mode), for the score's revoked-in-use rule. */
+  live_serials: z.array(z.string()).optional(),
 });
 export type WorkerStats = z.infer<typeof workerStatsSchema>;
 

@@ -164,7 +164,7 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
     setBackendReady(ready) {
       backendReady = ready;
     },
-    stats: (): WorkerStats => stats.snapshot(),
+    stats: (): WorkerStats => ({ ...stats.snapshot(), live_serials: [...bySerial.keys()] }),
     async drain(deadlineMs) {
       draining = true;
       unsubscribe();

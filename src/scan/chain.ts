@@ -8,6 +8,7 @@ import tls from 'node:tls';
 import { X509Certificate as NodeX509 } from 'node:crypto';
 import type { PeerCertificate } from 'node:tls';
 import { issuedBy, isSelfSigned, parseCertificate } from './certificate.js';
+import { anchorsFor } from './chain-complete.js';
 import type { ChainReport } from './report-schema.js';
 
 export interface ChainInput {
@@ -25,23 +26,11 @@ export interface ChainInput {
   nowMs: number;
 }
 
-function splitPem(pem: string): string[] {
-  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-}
+type ChainObserved = Omit<ChainReport, 'completion'>;
 
-function anchorsFor(localAnchors: string[]): NodeX509[] {
-  const out: NodeX509[] = [];
-  for (const pem of [...tls.rootCertificates, ...localAnchors.flatMap(splitPem)]) {
-    try {
-      out.push(new NodeX509(pem));
-    } catch {
-      // A malformed bundled or given anchor only means one anchor fewer.
-    }
-  }
-  return out;
-}
 
-export function analyzeChain(input: ChainInput): ChainReport {
+export type { ChainObserved };
+export function analyzeChain(input: ChainInput): ChainObserved {
   const nodes = input.der.map((d) => new NodeX509(d));
   const certificates = input.der.map((d) => parseCertificate(d, input.nowMs));
   let inOrder = true;

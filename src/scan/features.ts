@@ -17,9 +17,9 @@ export async function probeAlpn(ctx: ProbeContext, version: TlsVersion): Promise
   return ALPN_CANDIDATES.filter((p, i) => results[i]?.alpn === p);
 }
 
-/** One HTTP/1.1 GET over TLS; null when the service does not answer as HTTP. */
-export async function probeHsts(ctx: ProbeContext, version: TlsVersion, hostHeader: string): Promise<ScanReport['hsts']> {
-  const request = `GET / HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: tlsmcp-scan\r\nAccept: */*\r\nConnection: close\r\n\r\n`;
+/** One HTTP/1.1 GET of `path` over TLS; null when the service does not answer as HTTP. */
+export async function probeHsts(ctx: ProbeContext, version: TlsVersion, hostHeader: string, path = '/'): Promise<ScanReport['hsts']> {
+  const request = `GET ${path} HTTP/1.1\r\nHost: ${hostHeader}\r\nUser-Agent: tlsmcp-scan\r\nAccept: */*\r\nConnection: close\r\n\r\n`;
   const h = await ctx.handshake({ minVersion: version, maxVersion: version, alpn: ['http/1.1'], request });
   const text = h?.response;
   if (!text || !/^HTTP\/1\.[01] \d{3}/.test(text)) return null;

@@ -14,6 +14,13 @@ export interface FindingsExtra {
   defaultClientSuite: string | undefined;
 }
 
+/** Which path completed a chain sent incomplete, in words. */
+export function completionText(c: NonNullable<ScanReport['chain']>['completion']): string {
+  const from = c.added.map((a) => (a.source === 'aia' ? `${a.subject} from AIA caIssuers ${a.url}` : `${a.subject} from ${a.source === 'local-ca' ? 'the local CA' : '--intermediates'}`));
+  if (c.path === 'unobtainable') return c.note ?? 'the issuer could not be obtained';
+  return `completed with ${from.join(', then ')}`;
+}
+
 const names = (list: { name: string }[]) => [...new Set(list.map((s) => s.name))].join(', ');
 
 export function buildFindings(r: Observed, extra: FindingsExtra): Finding[] {
@@ -62,7 +69,16 @@ export function buildFindings(r: Observed, extra: FindingsExtra): Finding[] {
       add({ id: 'cert-untrusted', severity: 'high', title: 'Chain not trusted', evidence: `system store: ${c.system_error ?? 'n/a'}; local CA: ${c.trusted_local_ca === null ? 'not given' : (c.local_ca_error ?? 'ok')}`, fix: 'serve a chain that ends at a trusted root, or pass the private root with --ca' });
     }
     if (!c.hostname_match) add({ id: 'cert-hostname-mismatch', severity: 'high', title: 'Certificate does not match the host name', evidence: c.hostname_error ?? `${c.hostname} not in ${leaf.sans.dns.join(', ')}`, fix: `reissue the certificate with ${c.hostname} in subjectAltName, or scan with the right --sni` });
-    if (!c.complete) add({ id: 'cert-chain-incomplete', severity: 'medium', title: 'Incomplete certificate chain', evidence: `the last certificate sent (${c.certificates[c.certificates.length - 1]?.subject}) is not a root and its issuer (${c.certificates[c.certificates.length - 1]?.issuer}) is not a known anchor`, fix: 'send the intermediate certificates after the leaf (cert file = leaf + intermediates)' });
+    if (!c.complete) {
+      const sentLast = c.certificates[c.certificates.length - 1];
+      add({
+        id: 'cert-chain-incomplete',
+        severity: c.completion.path === 'unobtainable' ? 'high' : 'medium',
+        title: c.completion.path === 'unobtainable' ? 'Incomplete certificate chain, issuer not obtainable' : 'Incomplete certificate chain (completed by the scanner)',
+        evidence: `the last certificate sent (${sentLast?.subject}) is not a root and its issuer (${sentLast?.issuer}) is not a known anchor; ${completionText(c.completion)}`,
+        fix: 'send the intermediate certificates after the leaf (cert file = leaf + intermediates): clients that do not fetch AIA fail otherwise',
+      });
+    }
     if (!c.in_order) add({ id: 'cert-chain-order', severity: 'low', title: 'Chain not in order', evidence: 'a certificate is not issued by the one after it', fix: 'send the leaf first, then each issuer in turn' });
     if (/sha1|md5/i.test(leaf.signature_algorithm)) add({ id: 'cert-weak-signature', severity: 'high', title: 'Certificate signed with a weak hash', evidence: `signature algorithm ${leaf.signature_algorithm}`, fix: 'reissue with SHA-256 or better' });
     const keyFix = 'reissue with RSA 2048+ or ECDSA P-256 (tlsmcp issues ECDSA P-256 by default)';

@@ -18,13 +18,17 @@
  *  - C: SSL 3 offered; RC4 or 3DES accepted; neither TLS 1.2 nor TLS 1.3 offered.
  *  - B: TLS 1.0 or 1.1 offered; leaf key or DH parameters under 2048 bits; no
  *    suite with forward secrecy, or a default (modern) client gets one without
- *    it; no AEAD suite; an incomplete chain.
+ *    it; no AEAD suite; an incomplete chain (sent without an intermediate the
+ *    scanner could obtain: from the local CA, --intermediates or the AIA
+ *    caIssuers URL; the reason names which).
  *  - A-: no TLS 1.3; TLS <= 1.2 offered without secure renegotiation (RFC 5746).
  *  - A+: an A with HSTS max-age >= 15552000 s (180 days) and no warnings, where a
  *    warning is any finding of severity low or above.
  * Trust and name, shown instead of the letter (which stays in grade_if_trusted):
- *  - T: the chain is trusted by neither Node's root store nor the local CA, or the
- *    leaf is self-signed, expired, not yet valid, or signed with SHA-1.
+ *  - T: the chain (completed as above when sent incomplete) is trusted by neither
+ *    Node's root store nor the local CA; a missing issuer that could not be
+ *    obtained; or the leaf is self-signed, expired, not yet valid, or signed
+ *    with SHA-1.
  *    Revocation is not checked (no OCSP or CRL fetch), so "revoked" never gives T.
  *  - M: the certificate does not match the SNI name (or host). T wins over M.
  * Not implemented (not observable here): SSL 2, insecure client-initiated
@@ -131,7 +135,10 @@ export function computeGrade(input: GradeInput): GradeReport {
     cap('B', 'a default client negotiates a suite without forward secrecy');
   }
   if (report.suites.length > 0 && !report.suites.some((s) => s.aead)) cap('B', 'no AEAD suite');
-  if (report.chain && !report.chain.complete) cap('B', 'incomplete certificate chain');
+  if (report.chain && !report.chain.complete) {
+    const path = report.chain.completion.path;
+    cap('B', `incomplete certificate chain (${path === 'unobtainable' ? 'issuer not obtainable' : `completed from ${path === 'aia' ? 'AIA caIssuers' : path === 'local-ca' ? 'the local CA' : '--intermediates'}`})`);
+  }
   if (offered.length > 0 && !has('TLSv1.3')) cap('A-', 'TLS 1.3 not offered');
   if (input.secureRenegotiation === false) cap('A-', 'no secure renegotiation (RFC 5746) on TLS <= 1.2');
 
@@ -149,7 +156,8 @@ export function computeGrade(input: GradeInput): GradeReport {
     const reasons: string[] = [];
     const trusted = chain.trusted_system === true || chain.trusted_local_ca === true;
     const verified = chain.trusted_system !== null || chain.trusted_local_ca !== null;
-    if (verified && !trusted) reasons.push(`not trusted (${chain.local_ca_error ?? chain.system_error ?? 'unknown issuer'})`);
+    if (!chain.complete && chain.completion.path === 'unobtainable') reasons.push(`not trusted: chain incomplete and the issuer is not obtainable (${chain.completion.note ?? 'no source'})`);
+    else if (verified && !trusted) reasons.push(`not trusted (${chain.local_ca_error ?? chain.system_error ?? 'unknown issuer'})`);
     if (leaf?.self_signed) reasons.push('self-signed leaf');
     if (chain.expired) reasons.push('expired certificate');
     if (chain.not_yet_valid) reasons.push('certificate not yet valid');

@@ -29,6 +29,8 @@ export interface HandshakeOptions {
   awaitVerdict?: boolean;
   /** Written after secureConnect; the reply (up to 64 KiB) is returned in `response`. */
   request?: string;
+  /** Source address to dial from (the score marks its probes this way). */
+  localAddress?: string | undefined;
 }
 
 export interface HandshakeResult {
@@ -96,6 +98,7 @@ export function handshake(options: HandshakeOptions): Promise<HandshakeResult> {
     const connectOptions: tls.ConnectionOptions & { requestOCSP?: boolean } = {
       host: options.address,
       port: options.port,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       servername: options.servername,
       minVersion: options.minVersion,
       maxVersion: options.maxVersion,

@@ -8,7 +8,7 @@ import { handshake, type HandshakeOptions, type HandshakeResult } from './handsh
 import { rawHello, type RawHelloResult, type RawVersion } from './raw-hello.js';
 import type { Deadline, Limiter } from './limiter.js';
 
-export type ProbeHandshakeOptions = Omit<HandshakeOptions, 'address' | 'port' | 'servername' | 'timeoutMs' | 'cert' | 'key'> & {
+export type ProbeHandshakeOptions = Omit<HandshakeOptions, 'address' | 'port' | 'servername' | 'timeoutMs' | 'cert' | 'key' | 'localAddress'> & {
   /** Present the scan's client certificate (default true when one was given). */
   withClientCert?: boolean;
 };
@@ -31,6 +31,8 @@ export interface ProbeContextOptions {
   port: number;
   servername: string | undefined;
   clientCert: { cert: string; key: string } | undefined;
+  /** Source address for every probe, when one is set. */
+  localAddress?: string | undefined;
   probeTimeoutMs: number;
   deadline: Deadline;
   limiter: Limiter;
@@ -61,11 +63,12 @@ export function createProbeContext(o: ProbeContextOptions): ProbeContext {
           address: o.address,
           port: o.port,
           servername: o.servername,
+          localAddress: o.localAddress,
           timeoutMs,
           ...(withClientCert && o.clientCert ? o.clientCert : {}),
         }),
       ),
     rawHello: (version, suites) =>
-      guarded((timeoutMs) => rawHello({ address: o.address, port: o.port, servername: o.servername, version, suites, timeoutMs })),
+      guarded((timeoutMs) => rawHello({ address: o.address, port: o.port, servername: o.servername, localAddress: o.localAddress, version, suites, timeoutMs })),
   };
 }

@@ -82,6 +82,7 @@ export interface RawHelloOptions {
   version: RawVersion;
   suites: number[];
   timeoutMs: number;
+  localAddress?: string | undefined;
 }
 
 export interface RawHelloResult {
@@ -226,7 +227,7 @@ export function rawHello(options: RawHelloOptions): Promise<RawHelloResult> {
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
-    const socket = net.connect({ host: options.address, port: options.port });
+    const socket = net.connect({ host: options.address, port: options.port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
     const finish = () => {
       if (done) return;
       done = true;

@@ -8,7 +8,7 @@ import type { ScanReport } from './report-schema.js';
 export function renderScanText(r: ScanReport): string[] {
   const out: string[] = [];
   const target = `${r.target.host}:${r.target.port}${r.target.address && r.target.address !== r.target.host ? ` (${r.target.address})` : ''}`;
-  out.push(`Scan of ${target}${r.target.sni ? `, SNI ${r.target.sni}` : ''} in ${r.duration_ms} ms${r.partial ? ' (partial: deadline reached)' : ''}`);
+  out.push(`Scan of ${target}${r.target.path !== '/' ? `, path ${r.target.path}` : ''}${r.target.sni ? `, SNI ${r.target.sni}` : ''} in ${r.duration_ms} ms${r.partial ? ' (partial: deadline reached)' : ''}`);
   if (r.error) out.push(`Result: ${r.error}`);
   if (r.grade) {
     const g = r.grade;
@@ -38,6 +38,7 @@ export function renderScanText(r: ScanReport): string[] {
       out.push(`      valid ${cert.not_before} .. ${cert.not_after} (${cert.days_left} days left)`);
       out.push(`      key ${cert.key_type} ${cert.key_bits} bits, signature ${cert.signature_algorithm}`);
     });
+    if (!c.complete) out.push(`  completion: ${c.completion.path}${c.completion.added.map((a) => `; added ${a.subject} (${a.source}${a.url ? ` ${a.url}` : ''})`).join('')}${c.completion.note ? `; ${c.completion.note}` : ''}`);
     const sys = c.trusted_system === null ? 'not verified' : c.trusted_system ? 'yes' : `no (${c.system_error})`;
     const local = c.trusted_local_ca === null ? 'no local CA given' : c.trusted_local_ca ? 'yes' : `no (${c.local_ca_error})`;
     out.push(`  trusted by system store: ${sys}; by local CA: ${local}`);
@@ -48,7 +49,7 @@ export function renderScanText(r: ScanReport): string[] {
     const tri = (v: boolean | null) => (v === null ? 'unknown' : v ? 'yes' : 'no');
     out.push('', `Client certificate: requested ${tri(ca.requested)}, required ${tri(ca.required)}${ca.presented ? ', one was presented' : ''} (${ca.note})`);
     out.push(`OCSP stapling: ${tri(r.ocsp_stapling)}; ALPN: ${r.alpn.length > 0 ? r.alpn.join(', ') : 'none of h2, http/1.1'}`);
-    out.push(`HSTS: ${r.hsts === null ? 'not an HTTP service (or no answer)' : (r.hsts.header ?? 'none')}`);
+    out.push(`HSTS (${r.target.path}): ${r.hsts === null ? 'not an HTTP service (or no answer)' : (r.hsts.header ?? 'none')}`);
   }
   if (r.findings.length > 0) {
     out.push('', 'Findings:');

@@ -70,6 +70,29 @@ export const certInfoSchema = z.object({
 });
 export type CertInfo = z.infer<typeof certInfoSchema>;
 
+export const chainCompletionSchema = z.object({
+  /**
+   * How the chain reached a trust anchor: as-sent (the server sent all it needs),
+   * local-ca / intermediates / aia (the first missing issuer came from the local CA
+   * bundle, from --intermediates, or from the AIA caIssuers URL), unobtainable
+   * (the missing issuer was found nowhere: the chain is not trusted).
+   */
+  path: z.enum(['as-sent', 'local-ca', 'intermediates', 'aia', 'unobtainable']),
+  /** The issuers added to the chain as sent, in order. */
+  added: z.array(
+    z.object({
+      subject: z.string(),
+      source: z.enum(['local-ca', 'intermediates', 'aia']),
+      /** The caIssuers URL it was fetched from (aia only). */
+      url: z.string().nullable(),
+      fingerprint_sha256: z.string(),
+    }),
+  ),
+  /** What failed on the way (an AIA fetch refused or unanswered), when something did. */
+  note: z.string().nullable(),
+});
+export type ChainCompletion = z.infer<typeof chainCompletionSchema>;
+
 export const chainSchema = z.object({
   /** Leaf first. */
   certificates: z.array(certInfoSchema),
@@ -83,6 +106,8 @@ export const chainSchema = z.object({
   in_order: z.boolean(),
   /** The last certificate sent is a root, or its issuer is a known trust anchor. */
   complete: z.boolean(),
+  /** How a chain sent incomplete was completed (trust below is judged on the completed chain). */
+  completion: chainCompletionSchema,
   /**
    * Node's default root store (its bundled Mozilla roots plus NODE_EXTRA_CA_CERTS);
    * null when no handshake completed (e.g. a TLS 1.2 server demanding a client certificate).
@@ -124,6 +149,8 @@ export const scanReportSchema = z.object({
     /** The address actually dialled (checked against scan.allow/scan.deny). */
     address: z.string(),
     sni: z.string().nullable(),
+    /** The path the HTTP checks (HSTS) requested: the URL target's path, or / for HOST:PORT. */
+    path: z.string(),
   }),
   started_at: z.string(),
   duration_ms: z.number(),

@@ -8,7 +8,9 @@
 import { isIP } from 'node:net';
 import type { Logger } from '../logger.js';
 import { TlsmcpError } from '../errors.js';
-import { analyzeChain } from './chain.js';
+import { fetchAiaIssuer } from './aia-fetch.js';
+import { analyzeChain, type ChainObserved } from './chain.js';
+import { completeChain, systemRootPems, anchorsFor, type CompletedChain } from './chain-complete.js';
 import { probeCiphers } from './ciphers.js';
 import { clientAuthFrom, probeAlpn, probeHsts } from './features.js';
 import { buildFindings } from './findings.js';
@@ -17,6 +19,7 @@ import { isTlsAlert, type HandshakeResult, type TlsVersion } from './handshake.j
 import { createDeadline, createLimiter, systemClock, type Clock } from './limiter.js';
 import { createProbeContext } from './probe-context.js';
 import { probeProtocols } from './protocols.js';
+import { createProgressReporter, type ScanProgressListener } from './progress.js';
 import { RAW_COMMON_SUITES, type RawVersion } from './raw-hello.js';
 import { scanReportSchema, type ScanReport } from './report-schema.js';
 import { suiteTraits } from './suite-info.js';
@@ -27,8 +30,16 @@ export interface ScanOptions {
   port: number;
   /** Name sent as SNI and checked against the certificate; defaults to host (not for IPs). */
   sni?: string | undefined;
-  /** Local CA certificate(s), PEM: extra trust anchors. */
+  /** Path (and query) for the HTTP checks such as HSTS; default `/`. */
+  path?: string | null | undefined;
+  /** Local CA certificate(s), PEM: extra trust anchors; its intermediates also complete a chain. */
   caPem?: string | undefined;
+  /** Intermediate certificates (PEM) that may complete a chain the server sends incomplete (--intermediates). */
+  intermediatesPem?: string | undefined;
+  /** Fetch a missing issuer from the AIA caIssuers URL (default true), under the same target policy. */
+  fetchAia?: boolean | undefined;
+  /** Source address of every probe (the score marks its own probes with it). */
+  sourceAddress?: string | undefined;
   clientCertPem?: string | undefined;
   clientKeyPem?: string | undefined;
   probeTimeoutMs?: number | undefined;
@@ -42,6 +53,8 @@ export interface ScanDeps {
   logger: Logger;
   clock?: Clock;
   lookup?: LookupFn;
+  /** Called as each probe group finishes. */
+  onProgress?: ScanProgressListener | undefined;
 }
 
 const NOT_TESTABLE_ALWAYS = [
@@ -51,6 +64,9 @@ const NOT_TESTABLE_ALWAYS = [
 ];
 
 function validate(o: ScanOptions): void {
+  if (o.path !== undefined && o.path !== null && !/^\/[^\s]*$/.test(o.path)) {
+    throw new TlsmcpError('ERR_ARGUMENT_INVALID', `path "${o.path}" must start with / and hold no spaces`, { fix: 'pass an https:// URL such as https://api.example.com/app' });
+  }
   if (!o.host || /[\s/]/.test(o.host)) throw new TlsmcpError('ERR_ARGUMENT_INVALID', `host "${o.host}" is not a host name or address`, { fix: 'pass HOST:PORT, e.g. api.example.com:443' });
   if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) throw new TlsmcpError('ERR_ARGUMENT_INVALID', `port ${o.port} is out of range (1-65535)`, { fix: 'pass HOST:PORT with a port from 1 to 65535' });
   if ((o.clientCertPem === undefined) !== (o.clientKeyPem === undefined)) {
@@ -76,13 +92,17 @@ export async function scanTarget(options: ScanOptions, deps: ScanDeps): Promise<
   const started = clock.now();
   const probeTimeoutMs = options.probeTimeoutMs ?? 5_000;
   const deadline = createDeadline(clock, options.deadlineMs ?? 60_000);
-  const checked = await checkScanTarget(options.host, options.policy ?? { allow: [], deny: [] }, deps.lookup);
+  const policy = options.policy ?? { allow: [], deny: [] };
+  const progress = createProgressReporter(deps.onProgress);
+  const checked = await checkScanTarget(options.host, policy, deps.lookup);
+  progress.done('target', checked.address ? `${options.host} allowed, dialling ${checked.address}` : (checked.resolveError ?? 'does not resolve'));
+  const path = options.path ?? '/';
   const servername = options.sni ?? (isIP(options.host) === 0 ? options.host : undefined);
   const hostname = options.sni ?? options.host;
   const clientCert = options.clientCertPem && options.clientKeyPem ? { cert: options.clientCertPem, key: options.clientKeyPem } : undefined;
 
   const base: Omit<ScanReport, 'grade' | 'findings'> = {
-    target: { host: options.host, port: options.port, address: checked.address ?? '', sni: servername ?? null },
+    target: { host: options.host, port: options.port, address: checked.address ?? '', sni: servername ?? null, path },
     started_at: new Date(started).toISOString(),
     duration_ms: 0,
     reachable: false,
@@ -114,6 +134,7 @@ export async function scanTarget(options: ScanOptions, deps: ScanDeps): Promise<
     port: options.port,
     servername,
     clientCert,
+    localAddress: options.sourceAddress,
     probeTimeoutMs,
     deadline,
     limiter: createLimiter(options.concurrency ?? 4),
@@ -126,6 +147,7 @@ export async function scanTarget(options: ScanOptions, deps: ScanDeps): Promise<
     ctx.rawHello('TLSv1.2', RAW_COMMON_SUITES),
   ]);
   const connected = Boolean(baseline?.connected || raw12?.connected);
+  progress.done('first contact', connected ? (baseline?.secure ? `handshake with ${baseline.protocol ?? 'TLS'}` : 'connected') : 'no connection');
   const spokeTls = Boolean(baseline?.secure || raw12?.serverVersion !== undefined || raw12?.alert !== undefined || isTlsAlert(baseline?.errorCode));
   if (!connected) {
     const error = unreachableMessage(baseline, probeTimeoutMs);
@@ -142,26 +164,34 @@ export async function scanTarget(options: ScanOptions, deps: ScanDeps): Promise<
   }
 
   const protocols = await probeProtocols(ctx);
+  progress.done('protocols', `offered: ${protocols.results.filter((p) => p.status === 'offered').map((p) => p.name).join(', ') || 'none'}`);
   const nodeVersions = (['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as TlsVersion[]).filter((v) => protocols.handshakes.has(v));
   const rawOnly = protocols.results
     .filter((p) => p.status === 'offered' && p.name !== 'TLSv1.3' && !protocols.handshakes.has(p.name as TlsVersion))
     .map((p) => p.name as RawVersion);
   const best = nodeVersions[nodeVersions.length - 1];
   const hostHeader = isIP(options.host) === 6 ? `[${options.host}]:${options.port}` : `${servername ?? options.host}:${options.port}`;
-  const [ciphers, local, alpn, hsts, certless] = await Promise.all([
-    probeCiphers(ctx, nodeVersions, rawOnly),
+  const features = Promise.all([
     options.caPem && best ? ctx.handshake({ minVersion: best, maxVersion: best, ca: [options.caPem] }) : Promise.resolve(undefined),
     best ? probeAlpn(ctx, best) : Promise.resolve([]),
-    best ? probeHsts(ctx, best, hostHeader) : Promise.resolve(null),
+    best ? probeHsts(ctx, best, hostHeader, path) : Promise.resolve(null),
     clientCert && best ? ctx.handshake({ minVersion: best, maxVersion: best, withClientCert: false, awaitVerdict: true }) : Promise.resolve(baseline),
-  ]);
+  ]).then((r) => {
+    progress.done('ALPN, HSTS, client auth', `HSTS on ${path}: ${r[2] === null ? 'not HTTP' : (r[2].header ?? 'none')}`);
+    return r;
+  });
+  const ciphersDone = probeCiphers(ctx, nodeVersions, rawOnly).then((c) => {
+    progress.done('cipher suites', `${c.suites.length} accepted`);
+    return c;
+  });
+  const [ciphers, [local, alpn, hsts, certless]] = await Promise.all([ciphersDone, features]);
 
   // The chain exactly as sent comes from a plaintext TLS <= 1.2 flight; otherwise Node's rebuilt chain.
   const rawWithCerts = [raw12, ...protocols.raw.values()].find((r) => r && r.certificates.length > 0);
   const nodeWithChain = [baseline, ...protocols.handshakes.values()].find((h) => h && h.chain.length > 0);
   const der = rawWithCerts?.certificates ?? nodeWithChain?.chain ?? [];
   const systemProbe = baseline?.secure ? baseline : protocols.handshakes.get(best as TlsVersion);
-  const chain =
+  const observedChain =
     der.length > 0
       ? analyzeChain({
           der,
@@ -174,6 +204,8 @@ export async function scanTarget(options: ScanOptions, deps: ScanDeps): Promise<
           nowMs: clock.now(),
         })
       : null;
+  const chain = observedChain ? await completeAndJudge(observedChain, der, { ctx, best, options, policy, probeTimeoutMs, deps }) : null;
+  progress.done('chain', chain ? `${chain.complete ? 'complete as sent' : `incomplete as sent, completion: ${chain.completion.path}`}` : 'no certificate seen');
 
   const secureRenegotiation = [raw12, ...protocols.raw.values()].find((r) => r?.secureRenegotiation !== undefined && r.serverVersion !== 0x0300)?.secureRenegotiation;
   const defaultClientForwardSecrecy = baseline?.secure && baseline.standardName ? suiteTraits(baseline.standardName, baseline.protocol ?? '').forwardSecrecy : undefined;
@@ -202,6 +234,49 @@ export async function scanTarget(options: ScanOptions, deps: ScanDeps): Promise<
   const extra = { secureRenegotiation: rawOnly.length + nodeVersions.filter((v) => v !== 'TLSv1.3').length > 0 ? secureRenegotiation : undefined, defaultClientForwardSecrecy, defaultClientSuite: baseline?.standardName };
   const findings = buildFindings(observed, extra);
   const grade = computeGrade({ report: observed, findings, ...extra });
+  progress.done('grade', grade.grade);
   deps.logger.debug({ host: options.host, grade: grade.grade, skipped: ctx.skipped() }, 'scan: done');
   return finish(observed, findings, grade);
+}
+
+interface JudgeContext {
+  ctx: ReturnType<typeof createProbeContext>;
+  best: TlsVersion | undefined;
+  options: ScanOptions;
+  policy: ScanTargetPolicy;
+  probeTimeoutMs: number;
+  deps: ScanDeps;
+}
+
+/**
+ * A chain sent incomplete: look for the missing issuers (local CA, --intermediates,
+ * AIA) and, when found, judge trust again on the completed chain with real
+ * OpenSSL verification (a handshake whose trust store holds the roots plus the
+ * found intermediates). Not found: the chain stays untrusted.
+ */
+async function completeAndJudge(chain: ChainObserved, der: Buffer[], j: JudgeContext): Promise<ScanReport['chain'] & object> {
+  if (chain.complete) return { ...chain, completion: { path: 'as-sent', added: [], note: null } };
+  const localCaPems = j.options.caPem ? [j.options.caPem] : [];
+  const completed: CompletedChain = await completeChain(der, {
+    anchors: anchorsFor(localCaPems),
+    localCaPems,
+    intermediatePems: j.options.intermediatesPem ? [j.options.intermediatesPem] : [],
+    fetchAia:
+      j.options.fetchAia === false
+        ? undefined
+        : (url) => fetchAiaIssuer(url, { policy: j.policy, lookup: j.deps.lookup, timeoutMs: Math.max(1, j.ctx.deadline.budget(j.probeTimeoutMs)) }),
+  });
+  const { addedPems, ...completion } = completed;
+  if (completion.path === 'unobtainable' || addedPems.length === 0 || !j.best) return { ...chain, completion };
+  const best = j.best;
+  const [system, local] = await Promise.all([
+    j.ctx.handshake({ minVersion: best, maxVersion: best, ca: [...systemRootPems(), ...addedPems] }),
+    j.options.caPem ? j.ctx.handshake({ minVersion: best, maxVersion: best, ca: [j.options.caPem, ...addedPems] }) : Promise.resolve(undefined),
+  ]);
+  return {
+    ...chain,
+    completion,
+    ...(system?.secure ? { trusted_system: system.authorized, system_error: system.authorized ? null : (system.authorizationError ?? 'not verified') } : {}),
+    ...(local?.secure ? { trusted_local_ca: local.authorized, local_ca_error: local.authorized ? null : (local.authorizationError ?? 'not verified') } : {}),
+  };
 }

@@ -23,6 +23,8 @@ export interface CollectScoreOptions {
   liveSerials?: string[];
   /** When the running proxies last loaded the revocation list (ISO), or null for never. */
   revocationLoadedAt?: string | null;
+  /** Where liveSerials/revocationLoadedAt came from (e.g. the admin endpoint's address), or why they are absent. */
+  liveSource?: string | null;
   /** Scans one listener; omit to leave listener grades unmeasured. */
   scanListener?: (service: ServiceConfig, host: string, port: number) => Promise<ListenerScanResult>;
 }
@@ -88,5 +90,6 @@ export async function collectScoreInput(o: CollectScoreOptions): Promise<ScoreIn
     revocation: o.revocationLoadedAt === undefined ? null : { loaded_at: o.revocationLoadedAt, max_age_ms: refresh },
     listener_grades: listenerGrades,
     audit_enabled: o.config.logging.audit,
+    live_source: o.liveSource ?? null,
   };
 }

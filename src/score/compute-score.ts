@@ -96,8 +96,15 @@ function listenerItems(input: ScoreInput, notMeasured: string[]): Item[] {
   return items;
 }
 
+export const NOTHING_TO_SCORE = 'nothing to score: no services are configured and the CA has issued no certificates';
+
 /** Computes the score. Pure and deterministic; see rules.ts for the rules. */
 export function computeScore(input: ScoreInput): ScoreReport {
+  const liveSource = input.live_source ?? null;
+  if (input.services.length === 0 && input.certs.length === 0) {
+    // An empty setup is not a perfect one: 100 would reward having nothing.
+    return { score: null, reason: NOTHING_TO_SCORE, max: 100, computed_at: input.now, categories: [], items: [], recommendations: [], not_measured: [], live_source: liveSource };
+  }
   const notMeasured: string[] = [];
   const items = [
     ...certItems(input),
@@ -128,5 +135,5 @@ export function computeScore(input: ScoreInput): ScoreReport {
     return { id, title: info.title, max: info.max, lost, score: info.max - lost };
   });
   const score = 100 - categories.reduce((sum, c) => sum + c.lost, 0);
-  return { score, max: 100, computed_at: input.now, categories, items, recommendations, not_measured: notMeasured };
+  return { score, reason: null, max: 100, computed_at: input.now, categories, items, recommendations, not_measured: notMeasured, live_source: liveSource };
 }

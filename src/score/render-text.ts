@@ -2,7 +2,9 @@
 import type { ScoreReport } from './score-schema.js';
 
 export function renderScoreText(r: ScoreReport): string[] {
-  const out = [`Posture score: ${r.score}/100 (at ${r.computed_at})`, ''];
+  if (r.score === null) return [`Posture score: none: ${r.reason ?? 'nothing to score'} (at ${r.computed_at})`];
+  const out = [`Posture score: ${r.score}/100 (at ${r.computed_at})`];
+  out.push(`Live figures: ${r.live_source ?? 'none (no running tlsmcp found)'}`, '');
   for (const c of r.categories) out.push(`  ${c.title.padEnd(22)} ${String(c.score).padStart(3)}/${c.max}${c.lost > 0 ? `  (-${c.lost})` : ''}`);
   if (r.recommendations.length > 0) {
     out.push('', 'To win points back (most valuable first):');

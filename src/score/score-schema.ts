@@ -44,6 +44,8 @@ export const scoreInputSchema = z.object({
   /** Scan grade of each of tlsmcp's own listeners; grade null when the scan could not run. */
   listener_grades: z.array(z.object({ service: z.string(), address: z.string(), grade: z.string().nullable(), note: z.string().optional() })).nullable(),
   audit_enabled: z.boolean(),
+  /** Where the live figures (live serials, revocation freshness) came from, or why there are none. */
+  live_source: z.string().nullable().optional(),
 });
 export type ScoreInput = z.infer<typeof scoreInputSchema>;
 
@@ -51,7 +53,10 @@ export const SCORE_CATEGORIES = ['certificates', 'enforcement', 'revocation', 'l
 export const scoreCategorySchema = z.enum(SCORE_CATEGORIES);
 
 export const scoreReportSchema = z.object({
-  score: z.number(),
+  /** 0-100; null when there is nothing to score (no services and no certificates): see `reason`. */
+  score: z.number().nullable(),
+  /** Why `score` is null; null when it is a number. */
+  reason: z.string().nullable(),
   max: z.literal(100),
   computed_at: z.string(),
   categories: z.array(z.object({ id: scoreCategorySchema, title: z.string(), max: z.number(), lost: z.number(), score: z.number() })),
@@ -65,5 +70,7 @@ export const scoreReportSchema = z.object({
   ),
   /** Inputs that were not available, so their rules were not scored. */
   not_measured: z.array(z.string()),
+  /** Where the live figures came from: the running instance's admin endpoint, this process, or null (none running). */
+  live_source: z.string().nullable(),
 });
 export type ScoreReport = z.infer<typeof scoreReportSchema>;

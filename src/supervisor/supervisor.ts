@@ -14,6 +14,7 @@ import type { Logger } from '../logger.js';
 import type { AuditLog } from '../state/audit-log.js';
 import { statePaths } from '../state/state-dir.js';
 import type { ConnectionEvent } from '../protocol/messages.js';
+import { createScoreProbeMarks } from '../score/probe-marks.js';
 import { watchFiles, type FileWatcher } from './file-watcher.js';
 import { resolveMaterial, type ResolvedMaterial } from './tls-material.js';
 import type { ReloadResult, RevokeResult, ServiceStatus, Supervisor } from './types.js';
@@ -60,6 +61,9 @@ export interface ProxySupervisor extends Supervisor {
   /** Test hook: makes the service's worker throw, to exercise restart. */
   crashWorker(service: string): void;
   revocationsLoadedAt(): string | null;
+  liveSerials(): string[];
+  markScoreProbes(peer: string): number;
+  releaseScoreProbes(id: number): boolean;
 }
 
 interface Managed {
@@ -86,8 +90,11 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
   let ownSource: RevocationFileSource | undefined;
   let unsubscribe: (() => void) | undefined;
   let closing: Promise<void> | undefined;
+  const probeMarks = createScoreProbeMarks({ clock });
 
-  function record(service: string, events: ConnectionEvent[]) {
+  function record(service: string, all: ConnectionEvent[]) {
+    // The score's own probes are neither rejected clients (metrics) nor audit events.
+    const events = all.filter((e) => !probeMarks.isProbe(e));
     if (events.length === 0) return;
     options.metrics?.connections(service, events);
     if (!options.auditLog || !config.logging.audit) return;
@@ -223,6 +230,12 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
     },
 
     revocationsLoadedAt: () => (options.revocations?.source ?? ownSource)?.loadedAt() ?? null,
+
+    liveSerials: () => [...new Set([...services.values()].flatMap((m) => m.handle?.stats.live_serials ?? []))],
+
+    markScoreProbes: (peer) => probeMarks.mark(peer),
+
+    releaseScoreProbes: (id) => probeMarks.release(id),
 
     status(): ServiceStatus[] {
       return [...services.values()].map(({ svc, handle, resolved, skipped, workers }) => {

@@ -64,6 +64,11 @@ export interface Supervisor {
   reload(options?: { service?: string; config?: import('../config/schema.js').Config }): Promise<ReloadResult[]>;
   /** When the revocation list was last read (ISO), or null before the first read; for the score's freshness rule. */
   revocationsLoadedAt?(): string | null;
+  /** Client certificate serials (lowercase hex) in live connections, as the workers last reported; for the score. */
+  liveSerials?(): string[];
+  /** Marks connections from `peer` as the score's own probes (left out of metrics and audit) until released; returns the mark's id. */
+  markScoreProbes?(peer: string): number;
+  releaseScoreProbes?(id: number): boolean;
   /** Pushes revoked serials to every worker now; resolves with what each cut. */
   revoke(serials: string[]): Promise<RevokeResult[]>;
   /** Stop accepting, let live connections finish up to the drain deadline, stop workers. Safe to call twice. */

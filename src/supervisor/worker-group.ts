@@ -28,6 +28,7 @@ function sumStats(all: WorkerStats[]): WorkerStats {
     out.bytes_in += s.bytes_in;
     out.bytes_out += s.bytes_out;
     for (const [k, v] of Object.entries(s.rejected_by_reason)) out.rejected_by_reason[k] = (out.rejected_by_reason[k] ?? 0) + v;
+    if (s.live_serials) out.live_serials = [...(out.live_serials ?? []), ...s.live_serials];
   }
   return out;
 }

@@ -91,6 +91,7 @@ export function createWorkerHandle(options: WorkerHandleOptions): WorkerHandle {
       rejected_by_reason: byReason,
       bytes_in: base.bytes_in + current.bytes_in,
       bytes_out: base.bytes_out + current.bytes_out,
+      ...(current.live_serials ? { live_serials: current.live_serials } : {}),
     };
   };
 

@@ -39,10 +39,24 @@ export interface CertSpec {
   notAfter?: Date;
   digest?: 'sha1' | 'sha256';
   serial?: string;
+  /** An AIA extension with this caIssuers URL. */
+  aiaCaIssuers?: string;
 }
 
 const DAY = 86_400_000;
 let serialCounter = 1;
+
+/** AuthorityInfoAccess with one caIssuers URI (forge has no encoder for it). */
+function aiaExtension(url: string): object {
+  const a = forge.asn1;
+  const access = a.create(a.Class.UNIVERSAL, a.Type.SEQUENCE, true, [
+    a.create(a.Class.UNIVERSAL, a.Type.SEQUENCE, true, [
+      a.create(a.Class.UNIVERSAL, a.Type.OID, false, a.oidToDer('1.3.6.1.5.5.7.48.2').getBytes()),
+      a.create(a.Class.CONTEXT_SPECIFIC, 6, false, url),
+    ]),
+  ]);
+  return { id: '1.3.6.1.5.5.7.1.1', critical: false, value: a.toDer(access).getBytes() };
+}
 
 export function issueCert(spec: CertSpec): Issued {
   const cert = forge.pki.createCertificate();
@@ -66,6 +80,7 @@ export function issueCert(spec: CertSpec): Issued {
   ];
   if (!spec.ca) extensions.push({ name: 'extKeyUsage', serverAuth: true, clientAuth: true });
   if (altNames.length > 0) extensions.push({ name: 'subjectAltName', altNames });
+  if (spec.aiaCaIssuers) extensions.push(aiaExtension(spec.aiaCaIssuers));
   cert.setExtensions(extensions);
   const signer = spec.issuer?.key ?? spec.key;
   const md = spec.digest === 'sha1' ? forge.md.sha1.create() : forge.md.sha256.create();

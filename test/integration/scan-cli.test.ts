@@ -61,12 +61,29 @@ describe('tlsmcp scan (CLI)', () => {
   it('bad arguments exit non-zero with the argument named', async () => {
     const badPort = await runCli(['--state', dir, 'scan', '127.0.0.1:70000']);
     expect(badPort.code).toBe(1);
-    expect(badPort.stderr).toMatch(/HOST:PORT: port 70000 is out of range/);
+    expect(badPort.stderr).toMatch(/target: port 70000 is out of range/);
     const halfPair = await runCli(['--state', dir, 'scan', '127.0.0.1:443', '--cert', join(dir, 'c.pem')]);
     expect(halfPair.stderr).toMatch(/--cert and --key go together/);
     const badTimeout = await runCli(['--state', dir, 'scan', '127.0.0.1:443', '--probe-timeout', 'soon']);
     expect(badTimeout.stderr).toMatch(/--probe-timeout "soon" is not a duration/);
     const missing = await runCli(['--state', dir, 'scan']);
     expect(missing.code).toBe(2);
+  });
+});
+
+describe('tlsmcp scan (CLI): progress and URL targets', () => {
+  it('prints one progress line per probe group on stderr while stdout holds only the JSON report', async () => {
+    const port = await selfSignedServer();
+    const run = await runCli(['--state', dir, 'scan', `https://127.0.0.1:${port}/app`, '--sni', 'localhost', '--json', '--probe-timeout', '2s']);
+    expect(run.code).toBe(0);
+    const report = scanReportSchema.parse(JSON.parse(run.stdout));
+    expect(report.target).toMatchObject({ host: '127.0.0.1', port, path: '/app' });
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(7);
+    expect(lines[0]).toMatch(/^scan \[1\/7\] target: /);
+    expect(lines[2]).toMatch(/^scan \[3\/7\] protocols: offered: .*TLSv1\.3/);
+    expect(lines[6]).toBe('scan [7/7] grade: T');
+    const quiet = await runCli(['--state', dir, 'scan', `127.0.0.1:${port}`, '--json', '--no-progress', '--probe-timeout', '2s']);
+    expect(quiet.stderr).toBe('');
   });
 });

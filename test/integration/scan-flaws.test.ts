@@ -157,14 +157,15 @@ describe('scan: servers with known flaws', () => {
     expect(r.grade?.grade_if_trusted).toMatch(/^A/);
   });
 
-  it('missing intermediate: incomplete chain, capped at B, untrusted by the local root', async () => {
+  it('missing intermediate with no AIA URL: incomplete chain, capped at B, not obtainable so T', async () => {
     const port = await serve({ key: pki.leafKey.pem, cert: pki.leaf().certPem });
     const r = await scan(port);
     expect(r.chain?.certificates).toHaveLength(1);
     expect(r.chain?.complete).toBe(false);
     expect(r.chain?.local_ca_error).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     expect(ids(r)).toContain('cert-chain-incomplete');
-    expect(r.grade?.caps).toContainEqual({ cap: 'B', reason: 'incomplete certificate chain' });
+    expect(r.chain?.completion.path).toBe('unobtainable');
+    expect(r.grade?.caps).toContainEqual({ cap: 'B', reason: 'incomplete certificate chain (issuer not obtainable)' });
     expect(r.grade?.grade).toBe('T');
     expect(r.grade?.grade_if_trusted).toBe('B');
   });

@@ -1,18 +1,21 @@
 /**
  * `tlsmcp score`: the 0-100 posture score of what this tlsmcp manages, with a
  * breakdown by category and the recommendations that win points back. Reads
- * the config and the CA in the state dir, and scans each server listener
- * (short timeouts) unless --no-scan.
+ * the config and the CA in the state dir; when a `tlsmcp run` is running for
+ * that state dir, reads its live figures (serials in live connections,
+ * revocation freshness, bound ports) through its admin endpoint, as `status`
+ * does, and marks the listener scans' probes there so they are not counted as
+ * rejected clients. Scans each server listener (short timeouts) unless --no-scan.
  */
 import type { Command } from 'commander';
 import { createCertificateAuthority, ttlPolicyFromConfig } from '../../ca/index.js';
-import { scanTarget } from '../../scan/index.js';
+import { loadConfigFile } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
 import { collectScoreInput, computeScore, renderScoreText } from '../../score/index.js';
+import { createListenerScanner, withBoundPorts } from '../../score/listener-scan.js';
+import { findRunningInstance } from '../../score/live-admin.js';
 import type { CliContext } from '../context.js';
 import { printJson, printLine } from '../output.js';
-
-const LISTENER_PROBE_TIMEOUT_MS = 1_500;
-const LISTENER_DEADLINE_MS = 15_000;
 
 export function registerScoreCommand(program: Command, ctx: CliContext): void {
   program
@@ -22,23 +25,22 @@ export function registerScoreCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'print the report as JSON')
     .action(async (flags: { scan: boolean; json?: boolean }, cmd: Command) =>
       ctx.run(cmd, flags.json === true, async () => {
-        const config = ctx.loadConfig(cmd);
+        let config: Config = ctx.loadConfig(cmd);
         const stateDir = ctx.stateDir(cmd, config);
         const logger = ctx.logger(cmd, config);
+        const running = await findRunningInstance(stateDir);
+        // No --config given: score what the running instance was started with.
+        const explicitConfig = ctx.globals(cmd).config ?? ctx.io.env.TLSMCP_CONFIG;
+        if (!explicitConfig && running?.configFile) config = loadConfigFile(running.configFile);
+        const live = running?.live;
         const ca = createCertificateAuthority({ stateDir, policy: ttlPolicyFromConfig(config), logger });
         const caPem = ca.exists() ? ca.caCertPem() : undefined;
         const input = await collectScoreInput({
-          config,
+          config: live ? withBoundPorts(config, live.figures.services) : config,
           ca,
-          ...(flags.scan
-            ? {
-                scanListener: async (_service, host, port) => {
-                  // Our own listeners: scan.allow/scan.deny govern outside targets, not these.
-                  const r = await scanTarget({ host, port, caPem, probeTimeoutMs: LISTENER_PROBE_TIMEOUT_MS, deadlineMs: LISTENER_DEADLINE_MS }, { logger });
-                  return { grade: r.grade?.grade ?? null, ...(r.error ? { note: r.error } : {}) };
-                },
-              }
-            : {}),
+          ...(live ? { revocationLoadedAt: live.figures.revocation_loaded_at, ...(live.figures.live_serials ? { liveSerials: live.figures.live_serials } : {}) } : {}),
+          liveSource: live?.source ?? (running?.problem ? `none: ${running.problem}` : null),
+          ...(flags.scan ? { scanListener: createListenerScanner({ caPem, logger, markProbes: live?.markProbes }) } : {}),
         });
         const report = computeScore(input);
         if (flags.json) printJson(ctx.io, report);

@@ -7,6 +7,8 @@ describe('tlsmcp://score', () => {
 
   it('gives the same breakdown as the tool without scanning the listeners', async () => {
     h = await createMcpHarness({ config: { logging: { audit: false } } });
+    // Something to score: an empty setup has no score (see the tool's "nothing to score" test).
+    await h.pki.ca.issue({ type: 'client', service: 'web', cn: 'web' });
     const { resources } = await h.client.listResources();
     expect(resources.map((r) => r.uri)).toContain('tlsmcp://score');
     const score = (await h.read('tlsmcp://score')) as { score: number; max: number; recommendations: { rule: string }[]; not_measured: string[] };

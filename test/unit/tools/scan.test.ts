@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:tls';
 import { once } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
+import { ProgressNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMcpHarness, textOf, type McpHarness } from '../../helpers/mcp-harness.js';
 
@@ -66,6 +67,28 @@ describe('tlsmcp_scan', () => {
     const result = await h.call('tlsmcp_scan', { target: `127.0.0.1:${port}`, probe_timeout: '1s', deadline: '5s' });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ reachable: false });
+  });
+
+  it('sends notifications/progress per probe group to an SDK client that asked for them (progress token)', async () => {
+    h = await createMcpHarness();
+    const port = await listen({ requireClientCert: false });
+    const seen: { progress: number; total?: number; message?: string }[] = [];
+    const result = await h.client.callTool(
+      { name: 'tlsmcp_scan', arguments: { target: `https://127.0.0.1:${port}/app`, sni: 'localhost', probe_timeout: '2s', deadline: '20s' } },
+      undefined,
+      { onprogress: (p) => seen.push(p) },
+    );
+    expect(result.isError).toBeFalsy();
+    expect((result.structuredContent as { target: { path: string } }).target.path).toBe('/app');
+    expect(seen.map((p) => p.progress)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(seen.every((p) => p.total === 7)).toBe(true);
+    expect(seen[2]?.message).toMatch(/^protocols: offered: TLSv1\.3/);
+    expect(seen[6]?.message).toMatch(/^grade: /);
+    // Without a token, none are sent.
+    const quiet: unknown[] = [];
+    h.client.setNotificationHandler(ProgressNotificationSchema, (n) => void quiet.push(n));
+    await h.call('tlsmcp_scan', { target: `127.0.0.1:${port}`, sni: 'localhost', probe_timeout: '2s', deadline: '20s' });
+    expect(quiet).toEqual([]);
   });
 
   it('is read-only and reaches the open world', async () => {

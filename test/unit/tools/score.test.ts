@@ -23,6 +23,14 @@ describe('tlsmcp_score', () => {
     expect(report.recommendations.length).toBeGreaterThan(0);
   });
 
+  it('an empty setup (no services, no certificates) has nothing to score: score null with the reason, not 100', async () => {
+    h = await createMcpHarness();
+    const result = await h.call('tlsmcp_score', { scan_listeners: false });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({ score: null, reason: expect.stringMatching(/^nothing to score/), categories: [], recommendations: [] });
+    expect((result.content[0] as { text: string }).text).toMatch(/^No score: nothing to score/);
+  });
+
   it('is read-only and closed-world', async () => {
     h = await createMcpHarness();
     const { tools } = await h.client.listTools();
