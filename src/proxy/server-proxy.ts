@@ -57,17 +57,18 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
     });
   }
 
+  // Registered before the handshake guard, which destroys the socket: its peer address is still readable here.
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+    const refusal = refusalFromHandshakeError(err, socket, spec.limits.handshake_timeout);
+    reject(refusal.reason, refusal.detail, socket.remoteAddress);
+  });
+
   const guard = guardHandshakes(server, {
     handshakeTimeoutMs: () => spec.limits.handshake_timeout,
     maxConnections: () => spec.limits.max_connections,
     established: () => live.size,
     refuseNew: () => (draining ? 'draining' : backendReady ? undefined : 'backend_unavailable'),
     onRefused: (reason, peer, detail) => reject(reason, reason === 'backend_unavailable' ? `backend ${spec.backend.host}:${spec.backend.port} is not ready` : detail, peer),
-  });
-
-  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
-    const refusal = refusalFromHandshakeError(err, socket, spec.limits.handshake_timeout);
-    reject(refusal.reason, refusal.detail, socket.remoteAddress);
   });
 
   server.on('secureConnection', (socket: TLSSocket) => {
