@@ -17,7 +17,8 @@ import { createAuditLog, type AuditLog } from '../state/audit-log.js';
 import { statePaths } from '../state/state-dir.js';
 import { VERSION } from '../version.js';
 import { startDemoBackend, type DemoBackend } from './demo-backend.js';
-import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
+import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
+import { acquireInstanceLock } from '../state/lock.js';
 import { TlsmcpError } from '../errors.js';
 import { createSupervisor, type ProxySupervisor } from './supervisor.js';
 
@@ -47,15 +48,17 @@ export interface Sidecar {
 }
 
 export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
+  // Atomic single-instance lock, held until the sidecar has closed (src/state/lock.ts).
+  const instance = acquireInstanceLock(options.stateDir);
+  const sidecar = await startSidecar(options).catch((err: unknown) => { instance.release(); throw err; });
+  void sidecar.done.then(() => instance.release());
+  return sidecar;
+}
+
+async function startSidecar(options: RunSidecarOptions): Promise<Sidecar> {
   const { logger, stateDir } = options;
   let config = options.config;
   const paths = statePaths(stateDir);
-  const running = readRuntimeFile(stateDir);
-  if (running && running.pid !== process.pid) {
-    throw new TlsmcpError('ERR_PROXY', `tlsmcp is already running for state dir ${stateDir} (pid ${running.pid})`, {
-      fix: `use \`tlsmcp status\` / \`tlsmcp reload\` on it, stop it (kill -TERM ${running.pid}), or give this one another --state`,
-    });
-  }
   const auditLog = createAuditLog(paths.auditLog, { enabled: config.logging.audit, onError: (err) => logger.error({ event: 'audit_write_failed', err: err.message }, 'cannot append to the audit log') });
   const ca = createCertificateAuthority({ stateDir, policy: ttlPolicyFromConfig(config), logger, audit: auditLog });
   let demoBackend: DemoBackend | undefined;
