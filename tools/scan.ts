@@ -15,16 +15,17 @@ import { parseHostPort } from '../src/util/address.js';
 import { DURATION_HINT, parseDuration } from '../src/util/duration.js';
 
 const inputSchema = {
-  target: z.string().min(1).describe('HOST:PORT to scan, e.g. api.example.com:443 or [::1]:8443 (a bare host means port 443)'),
-  sni: z.string().min(1).optional().describe('server name to send and check the certificate against (default: the host)'),
+  target: z.string().min(1).max(300).describe('HOST:PORT to scan, e.g. api.example.com:443 or [::1]:8443 (a bare host means port 443)'),
+  sni: z.string().min(1).max(253).optional().describe('server name to send and check the certificate against (default: the host)'),
   trust_local_ca: z.boolean().default(true).describe("also trust tlsmcp's local CA when judging the chain"),
   client_cert_id: z
     .string()
     .min(1)
+    .max(200)
     .optional()
     .describe('id of a certificate issued by the local CA to present, for servers that require one (its key stays on the tlsmcp host)'),
-  probe_timeout: z.string().optional().describe('timeout per probe, e.g. "3s" (default: scan.probe_timeout)'),
-  deadline: z.string().optional().describe('deadline for the whole scan, e.g. "30s" (default: scan.deadline)'),
+  probe_timeout: z.string().max(32).optional().describe('timeout per probe, e.g. "3s" (default: scan.probe_timeout)'),
+  deadline: z.string().max(32).optional().describe('deadline for the whole scan, e.g. "30s" (default: scan.deadline)'),
 };
 
 function parseTarget(text: string): { host: string; port: number } {

@@ -2,10 +2,11 @@
  * The root CA on disk: create it (key 0600), load it for signing, tell whether
  * one exists. A replaced CA is moved aside, never deleted.
  */
-import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { TlsmcpError } from '../errors.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
+import { caKeyModeProblem } from '../state/permissions.js';
 import type { StatePaths } from '../state/state-dir.js';
 import { caExtensions } from './extensions.js';
 import { generateKeyPair, importSigningKey, keyAlgorithms } from './keys.js';
@@ -72,20 +73,9 @@ function caKeyMissing(paths: StatePaths, extra?: string): TlsmcpError {
 
 /** Refuses a CA key that group or others may read (or write): anyone who reads it can mint certificates. */
 export function checkCaKeyMode(paths: StatePaths): void {
-  if (process.platform === 'win32') return;
-  let mode: number;
-  try {
-    mode = statSync(paths.caKey).mode & 0o777;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw caKeyMissing(paths);
-    throw err;
-  }
-  if ((mode & 0o077) !== 0) {
-    throw new TlsmcpError('ERR_CA_KEY_INSECURE', `the CA private key ${paths.caKey} has mode ${mode.toString(8).padStart(4, '0')}: group or others can ${mode & 0o044 ? 'read' : 'write'} it`, {
-      fix: `chmod 600 ${paths.caKey} (and check who may have copied it)`,
-      details: { path: paths.caKey, mode: mode.toString(8).padStart(4, '0') },
-    });
-  }
+  if (!existsSync(paths.caKey)) throw caKeyMissing(paths);
+  const problem = caKeyModeProblem(paths.caKey);
+  if (problem) throw problem;
 }
 
 /** Creates the root CA; returns its PEM and, when one was replaced, where the old one went. */

@@ -8,6 +8,7 @@
  * every tool that splits the text form. Bidirectional overrides are refused
  * too, since they make a CN read differently from what it holds.
  */
+import { z } from 'zod';
 import { TlsmcpError } from '../errors.js';
 import { x509 } from './x509.js';
 
@@ -29,6 +30,15 @@ const NAMES: Record<number, string> = {
   0x2028: 'line separator',
   0x2029: 'paragraph separator',
 };
+
+/** A tool argument that becomes a subject attribute: bounded, and no control characters, line separators or NUL. */
+export function subjectTextInput(maxLength: number) {
+  return z
+    .string()
+    .min(1)
+    .max(maxLength)
+    .refine((v) => findUnsafeChar(v) === undefined, 'must not contain control characters, line separators (U+2028/2029), bidirectional controls or NUL');
+}
 
 /** "U+000A (line feed)" */
 export function describeCodePoint(cp: number): string {

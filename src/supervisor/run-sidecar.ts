@@ -19,6 +19,7 @@ import { VERSION } from '../version.js';
 import { startDemoBackend, type DemoBackend } from './demo-backend.js';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { acquireInstanceLock } from '../state/lock.js';
+import { checkStatePermissions } from '../state/permissions.js';
 import { TlsmcpError } from '../errors.js';
 import { createSupervisor, type ProxySupervisor } from './supervisor.js';
 
@@ -50,9 +51,15 @@ export interface Sidecar {
 export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
   // Atomic single-instance lock, held until the sidecar has closed (src/state/lock.ts).
   const instance = acquireInstanceLock(options.stateDir);
-  const sidecar = await startSidecar(options).catch((err: unknown) => { instance.release(); throw err; });
-  void sidecar.done.then(() => instance.release());
-  return sidecar;
+  try {
+    checkStatePermissions(options.stateDir, options); // refuses a CA key others can read; warns about the rest
+    const sidecar = await startSidecar(options);
+    void sidecar.done.then(() => instance.release());
+    return sidecar;
+  } catch (err) {
+    instance.release();
+    throw err;
+  }
 }
 
 async function startSidecar(options: RunSidecarOptions): Promise<Sidecar> {
