@@ -7,14 +7,16 @@
  * command says what happened with a stable code.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority } from '../../src/ca/index.js';
 import { statePaths } from '../../src/state/state-dir.js';
 import { TEST_POLICY } from '../helpers/ca-fixture.js';
 import { runCli } from '../helpers/cli.js';
+import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
+import { eventWithin, waitFor, within } from '../helpers/proxy-wait.js';
 import { findOrphans } from './helpers/orphans.js';
 
 const PRELOAD = join(import.meta.dirname, 'helpers', 'fault-preload.mjs');
@@ -201,5 +203,75 @@ describe('corrupt inventory (issue 9.3)', () => {
       expect(result.stderr).toMatch(/ERR_STATE_CORRUPT: .*does not match the expected shape at certs\.0/);
     }
     expect(readFileSync(statePaths(state).inventory, 'utf8')).toBe(wrong);
+  });
+});
+
+describe('two `tlsmcp run` on one state dir (issue 9.6)', () => {
+  const BIN = join(import.meta.dirname, '../../bin/tlsmcp.js');
+  const children: ChildProcess[] = [];
+  let backend: CountingBackend | undefined;
+  afterEach(async () => {
+    for (const c of children.splice(0)) {
+      if (c.exitCode === null && c.signalCode === null) {
+        c.kill('SIGKILL');
+        await eventWithin(c, 'exit', 5_000);
+      }
+    }
+    await backend?.close();
+    backend = undefined;
+  });
+
+  async function configIn(dir: string): Promise<string> {
+    backend ??= await startEchoBackend();
+    const file = join(dir, 'tlsmcp.yaml');
+    writeFileSync(file, ['version: 1', 'admin: { address: "127.0.0.1:0" }', 'services:', '  - name: echo', '    listen: "127.0.0.1:0"', `    backend: "127.0.0.1:${backend.port}"`, ''].join('\n'));
+    return file;
+  }
+
+  function startRun(state: string, config: string): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
+    const child = spawn(process.execPath, [BIN, '--state', state, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TLSMCP_HOME: '' } });
+    children.push(child);
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return { child, stderr: () => err, exit };
+  }
+
+  const runtimePid = (state: string) => {
+    try {
+      return (JSON.parse(readFileSync(statePaths(state).runtimeFile, 'utf8')) as { pid: number }).pid;
+    } catch {
+      return undefined;
+    }
+  };
+
+  it('three started at the same moment: exactly one runs (and owns runtime.json), the others exit 1 with ERR_STATE_LOCKED naming it', async () => {
+    const { state } = freshState();
+    const config = await configIn(join(state, '..'));
+    const runs = [0, 1, 2].map(() => startRun(state, config));
+    const winnerPid = await waitFor(() => runtimePid(state), { timeoutMs: 30_000, what: 'a runtime file' });
+    const losers = runs.filter((r) => r.child.pid !== winnerPid);
+    expect(losers).toHaveLength(2);
+    for (const loser of losers) {
+      expect(await within(loser.exit, 30_000, 'a second run exiting')).toBe(1);
+      expect(loser.stderr()).toMatch(new RegExp(`ERR_STATE_LOCKED: tlsmcp is already running for state dir .* \\(pid ${winnerPid} `));
+    }
+    const winner = runs.find((r) => r.child.pid === winnerPid)!;
+    expect(winner.child.exitCode).toBeNull();
+    expect(runtimePid(state)).toBe(winnerPid);
+    winner.child.kill('SIGTERM');
+    expect(await within(winner.exit, 20_000, 'the running sidecar stopping')).toBe(0);
+  });
+
+  it('a run killed with -9 leaves a stale instance lock that the next run breaks at once', async () => {
+    const { state } = freshState();
+    const config = await configIn(join(state, '..'));
+    const first = startRun(state, config);
+    await waitFor(() => runtimePid(state) === first.child.pid, { timeoutMs: 30_000, what: 'the first run' });
+    first.child.kill('SIGKILL');
+    await first.exit;
+    const second = startRun(state, config);
+    await waitFor(() => runtimePid(state) === second.child.pid || (second.child.exitCode !== null && `exited: ${second.stderr()}`), { timeoutMs: 30_000, what: 'the second run' });
+    expect(second.child.exitCode).toBeNull();
   });
 });
