@@ -100,9 +100,14 @@ export interface SubjectFields {
   ou?: string | undefined;
 }
 
-/** A subject built as structure, so no value is ever re-parsed as attribute syntax. */
+/**
+ * A subject built as structure, each value an explicit UTF8String. (The
+ * library's string form, and even its plain JSON strings, interpret a value:
+ * a backslash escapes, a leading "#" means hex. "a\\b" would lose its backslash.)
+ */
 export function buildSubject(fields: SubjectFields): x509.Name {
-  return new x509.Name([{ CN: [fields.cn] }, ...(fields.o ? [{ O: [fields.o] }] : []), ...(fields.ou ? [{ OU: [fields.ou] }] : [])]);
+  const rdn = (type: string, value: string) => ({ [type]: [{ utf8String: value }] });
+  return new x509.Name([rdn('CN', fields.cn), ...(fields.o ? [rdn('O', fields.o)] : []), ...(fields.ou ? [rdn('OU', fields.ou)] : [])]);
 }
 
 /** CN, O and OU as the certificate carries them (the first of each). */
