@@ -3,7 +3,7 @@
  * renew, CRL. Every read-modify-write of the inventory runs under the state
  * lock, so the CLI and a running server can share one state dir safely.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TlsmcpError, toTlsmcpError } from '../errors.js';
 import { createSilentLogger, type Logger } from '../logger.js';
@@ -20,7 +20,7 @@ import { caExists, createRootCa, initDecision, loadCa, readCaCertPem } from './r
 import { normalizeSerial, randomSerial } from './serial.js';
 import { buildCrl } from './crl.js';
 import { readIssued } from './read-issued.js';
-import { buildSubject, checkSubjectValue, escapeSubjectText, SERVICE_MAX_LENGTH, SUBJECT_MAX_LENGTH } from './subject.js';
+import { buildSubject, checkServiceName, checkSubjectValue, escapeSubjectText, SUBJECT_MAX_LENGTH } from './subject.js';
 import { x509 } from './x509.js';
 import { keyTypeSchema } from './types.js';
 import type {
@@ -91,7 +91,10 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
         fix: 'drop --p12, or drop --csr to let tlsmcp make the key',
       });
     }
-    checkSubjectValue('--service', request.service, SERVICE_MAX_LENGTH);
+    checkServiceName(request.service);
+    if (request.outDir && existsSync(request.outDir) && !statSync(request.outDir).isDirectory()) {
+      throw new TlsmcpError('ERR_ARGUMENT_INVALID', `--out ${request.outDir}: is a file, not a directory`, { fix: 'pass a directory (it is created if missing)' });
+    }
     if (request.cn !== undefined) checkSubjectValue('--cn', request.cn, SUBJECT_MAX_LENGTH.cn);
     if (request.o !== undefined) checkSubjectValue('--org', request.o, SUBJECT_MAX_LENGTH.o);
     if (request.ou !== undefined) checkSubjectValue('--ou', request.ou, SUBJECT_MAX_LENGTH.ou);
@@ -212,7 +215,13 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
    */
   function rollBack(record: CertRecord, written: string[], before: CertRecord[], cause: unknown): TlsmcpError {
     const keep = join(paths.certDir(record.id), 'cert.pem');
-    for (const path of written) if (path !== keep) rmSync(path, { force: true });
+    for (const path of written) {
+      try {
+        if (path !== keep) rmSync(path, { force: true });
+      } catch {
+        // Revoked below either way.
+      }
+    }
     const at = clock().toISOString();
     let revoked = false;
     try {

@@ -14,8 +14,17 @@ import { x509 } from './x509.js';
 
 /** RFC 5280 upper bounds (ub-common-name, ub-organization-name, ub-organizational-unit-name). */
 export const SUBJECT_MAX_LENGTH = { cn: 64, o: 64, ou: 64 } as const;
-/** The service name is not in the certificate, but goes to the inventory, logs and audit. */
-export const SERVICE_MAX_LENGTH = 128;
+/** The service name is not in the certificate, but goes to the inventory, logs and audit: the config's rule for names. */
+const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/;
+
+/** @throws TlsmcpError ERR_ARGUMENT_INVALID unless `service` is a name a config could give a service. */
+export function checkServiceName(service: string): void {
+  if (!SERVICE_NAME.test(service)) {
+    throw new TlsmcpError('ERR_ARGUMENT_INVALID', `--service ${JSON.stringify(escapeSubjectText(service.slice(0, 80)))}: must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit`, {
+      fix: 'use the service name as the config writes it, e.g. api or billing-db',
+    });
+  }
+}
 
 // Cc (C0, DEL, C1), line and paragraph separators, bidi embeddings/overrides/isolates.
 const UNSAFE = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;

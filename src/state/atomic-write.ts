@@ -54,7 +54,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, { mode 
     renameSync(tmp, path);
   } catch (err) {
     // The target is untouched; do not leave the temp file behind either.
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // ENOTDIR and the like: there is no temp file to remove.
+    }
     throw stateWriteError(path, err);
   }
   try {
