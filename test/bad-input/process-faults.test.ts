@@ -259,8 +259,6 @@ describe('two `tlsmcp run` on one state dir (issue 9.6)', () => {
     const winner = runs.find((r) => r.child.pid === winnerPid)!;
     expect(winner.child.exitCode).toBeNull();
     expect(runtimePid(state)).toBe(winnerPid);
-    winner.child.kill('SIGTERM');
-    expect(await within(winner.exit, 20_000, 'the running sidecar stopping')).toBe(0);
   });
 
   it('a run killed with -9 leaves a stale instance lock that the next run breaks at once', async () => {
