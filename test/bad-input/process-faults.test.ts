@@ -245,31 +245,31 @@ describe('two `tlsmcp run` on one state dir (issue 9.6)', () => {
     }
   };
 
-  it('three started at the same moment: exactly one runs (and owns runtime.json), the others exit 1 with ERR_STATE_LOCKED naming it', async () => {
+  it('two started at the same moment: exactly one runs (and owns runtime.json), the other exits 1 with ERR_STATE_LOCKED naming it', async () => {
     const { state } = freshState();
     const config = await configIn(join(state, '..'));
-    const runs = [0, 1, 2].map(() => startRun(state, config));
-    const winnerPid = await waitFor(() => runtimePid(state), { timeoutMs: 30_000, what: 'a runtime file' });
+    const runs = [0, 1].map(() => startRun(state, config));
+    const winnerPid = await waitFor(() => runtimePid(state), { timeoutMs: 60_000, what: 'a runtime file' });
     const losers = runs.filter((r) => r.child.pid !== winnerPid);
-    expect(losers).toHaveLength(2);
+    expect(losers).toHaveLength(1);
     for (const loser of losers) {
-      expect(await within(loser.exit, 30_000, 'a second run exiting')).toBe(1);
+      expect(await within(loser.exit, 60_000, 'a second run exiting')).toBe(1);
       expect(loser.stderr()).toMatch(new RegExp(`ERR_STATE_LOCKED: tlsmcp is already running for state dir .* \\(pid ${winnerPid} `));
     }
     const winner = runs.find((r) => r.child.pid === winnerPid)!;
     expect(winner.child.exitCode).toBeNull();
     expect(runtimePid(state)).toBe(winnerPid);
-  });
+  }, 90_000);
 
   it('a run killed with -9 leaves a stale instance lock that the next run breaks at once', async () => {
     const { state } = freshState();
     const config = await configIn(join(state, '..'));
     const first = startRun(state, config);
-    await waitFor(() => runtimePid(state) === first.child.pid, { timeoutMs: 30_000, what: 'the first run' });
+    await waitFor(() => runtimePid(state) === first.child.pid, { timeoutMs: 60_000, what: 'the first run' });
     first.child.kill('SIGKILL');
     await first.exit;
     const second = startRun(state, config);
-    await waitFor(() => runtimePid(state) === second.child.pid || (second.child.exitCode !== null && `exited: ${second.stderr()}`), { timeoutMs: 30_000, what: 'the second run' });
+    await waitFor(() => runtimePid(state) === second.child.pid || (second.child.exitCode !== null && `exited: ${second.stderr()}`), { timeoutMs: 60_000, what: 'the second run' });
     expect(second.child.exitCode).toBeNull();
-  });
+  }, 90_000);
 });

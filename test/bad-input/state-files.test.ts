@@ -129,7 +129,7 @@ describe('file modes (issue 9.7)', () => {
     writeFileSync(config, ['version: 1', 'admin: { enabled: false }', 'services:', '  - name: echo', '    listen: "127.0.0.1:0"', `    backend: "127.0.0.1:${backend.port}"`, ''].join('\n'));
     try {
       chmodSync(paths.caKey, 0o644);
-      const refused = await runCli(['--state', state, 'run', '--config', config], { timeoutMs: 30_000 });
+      const refused = await runCli(['--state', state, 'run', '--config', config], { timeoutMs: 60_000 });
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/ERR_CA_KEY_INSECURE/);
       expect(refused.stderr).toContain(`chmod 600 ${paths.caKey}`);
@@ -142,7 +142,7 @@ describe('file modes (issue 9.7)', () => {
       let stderr = '';
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       try {
-        await waitFor(() => existsSync(paths.runtimeFile) || (child.exitCode !== null && `exited ${child.exitCode}: ${stderr}`), { timeoutMs: 30_000, what: 'the run to start' });
+        await waitFor(() => existsSync(paths.runtimeFile) || (child.exitCode !== null && `exited ${child.exitCode}: ${stderr}`), { timeoutMs: 60_000, what: 'the run to start' });
         expect(child.exitCode).toBeNull();
         expect(stderr).toContain(`fix: chmod 700 ${state}`);
         expect(stderr).toContain(`fix: chmod 600 ${join(paths.certDir(id!), 'key.pem')}`);
@@ -156,5 +156,5 @@ describe('file modes (issue 9.7)', () => {
     } finally {
       await backend.close();
     }
-  });
+  }, 120_000);
 });
