@@ -10,8 +10,14 @@ export const ERROR_CODES = [
   'ERR_ARGUMENT_INVALID',
   'ERR_STATE_CORRUPT',
   'ERR_STATE_LOCKED',
+  /** A state or output file could not be written (disk full, read-only, permissions). */
+  'ERR_STATE_WRITE',
   'ERR_CA_EXISTS',
   'ERR_CA_MISSING',
+  /** The CA certificate is there but its private key is not: restore it, never replace the CA silently. */
+  'ERR_CA_KEY_MISSING',
+  /** The CA private key is readable by group or others. */
+  'ERR_CA_KEY_INSECURE',
   'ERR_CERT_NOT_FOUND',
   'ERR_CERT_TTL',
   'ERR_CERT_EXPIRED',

@@ -6,6 +6,9 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { CSR_MAX_BYTES } from '../src/ca/csr.js';
+import { MAX_SANS } from '../src/ca/extensions.js';
+import { SUBJECT_MAX_LENGTH, subjectTextInput } from '../src/ca/subject.js';
 import { certRecordSchema, certTypeSchema, keyTypeSchema } from '../src/ca/types.js';
 import { TlsmcpError } from '../src/errors.js';
 import type { McpServerDeps } from '../src/mcp/deps.js';
@@ -16,15 +19,15 @@ import { DURATION_HINT, parseDuration } from '../src/util/duration.js';
 const inputSchema = {
   type: certTypeSchema.default('client').describe('client (presented to a sidecar) or server (a listener certificate)'),
   service: serviceNameInput.describe('the service the certificate belongs to, e.g. "api"'),
-  cn: z.string().min(1).max(64).optional().describe('subject CN; defaults to the CSR subject or the service name'),
-  o: z.string().min(1).max(64).optional().describe('subject O (organization), for policies that match on it'),
-  ou: z.string().min(1).max(64).optional().describe('subject OU, for policies that match on it'),
-  dns: z.array(z.string().min(1)).optional().describe('DNS SANs'),
-  ip: z.array(z.string().min(1)).optional().describe('IP SANs'),
-  uri: z.array(z.string().min(1)).optional().describe('URI SANs, e.g. spiffe://example.org/ns/prod/sa/api'),
-  ttl: z.string().optional().describe('lifetime such as "24h" or "30d"; must lie within the client_cert/server_cert policy'),
+  cn: subjectTextInput(SUBJECT_MAX_LENGTH.cn).optional().describe('subject CN; defaults to the CSR subject or the service name'),
+  o: subjectTextInput(SUBJECT_MAX_LENGTH.o).optional().describe('subject O (organization), for policies that match on it'),
+  ou: subjectTextInput(SUBJECT_MAX_LENGTH.ou).optional().describe('subject OU, for policies that match on it'),
+  dns: z.array(z.string().min(1).max(253)).max(MAX_SANS).optional().describe('DNS SANs'),
+  ip: z.array(z.string().min(1).max(64)).max(MAX_SANS).optional().describe('IP SANs'),
+  uri: z.array(z.string().min(1).max(2048)).max(MAX_SANS).optional().describe('URI SANs, e.g. spiffe://example.org/ns/prod/sa/api'),
+  ttl: z.string().max(32).optional().describe('lifetime such as "24h" or "30d"; must lie within the client_cert/server_cert policy'),
   key_type: keyTypeSchema.optional().describe('key to generate when no CSR is given (default ecdsa-p256)'),
-  csr: z.string().optional().describe('a PEM PKCS#10 request; the key stays with the requester'),
+  csr: z.string().max(CSR_MAX_BYTES).optional().describe('a PEM PKCS#10 request; the key stays with the requester'),
 };
 
 const outputSchema = {

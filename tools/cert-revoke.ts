@@ -14,8 +14,8 @@ import type { McpServerDeps } from '../src/mcp/deps.js';
 import { registerGuardedTool } from '../src/mcp/tool-kit.js';
 
 const inputSchema = {
-  id: z.string().min(1).optional().describe('certificate id from tlsmcp_cert_list or tlsmcp_cert_issue (a serial or SHA-256 fingerprint also works)'),
-  serial: z.string().min(1).optional().describe('serial number in hex, with or without colons'),
+  id: z.string().min(1).max(200).optional().describe('certificate id from tlsmcp_cert_list or tlsmcp_cert_issue (a serial or SHA-256 fingerprint also works)'),
+  serial: z.string().min(1).max(200).optional().describe('serial number in hex, with or without colons'),
   reason: revocationReasonSchema.default('unspecified').describe('why: keyCompromise, superseded, cessationOfOperation or unspecified'),
 };
 

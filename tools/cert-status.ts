@@ -12,7 +12,7 @@ import { knownServices } from '../src/mcp/services.js';
 import { registerGuardedTool } from '../src/mcp/tool-kit.js';
 
 const inputSchema = {
-  id: z.string().min(1).optional().describe('one certificate: id, serial or fingerprint'),
+  id: z.string().min(1).max(200).optional().describe('one certificate: id, serial or fingerprint'),
   service: serviceNameInput.optional().describe('every certificate of this service'),
 };
 

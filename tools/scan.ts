@@ -19,17 +19,19 @@ const inputSchema = {
   target: z
     .string()
     .min(1)
+    .max(2048)
     .describe('HOST[:PORT], [IPv6]:PORT or https://HOST[:PORT]/PATH to scan, e.g. api.example.com:443, [::1]:8443 or https://app.example.com/app (the URL path is where HSTS is checked; port defaults to 443)'),
-  sni: z.string().min(1).optional().describe('server name to send and check the certificate against (default: the host)'),
+  sni: z.string().min(1).max(253).optional().describe('server name to send and check the certificate against (default: the host)'),
   trust_local_ca: z.boolean().default(true).describe("also trust tlsmcp's local CA when judging the chain (its certificates may also complete an incomplete chain)"),
   fetch_aia: z.boolean().default(true).describe("fetch a missing intermediate from the certificate's AIA caIssuers URL (same target policy as the scan)"),
   client_cert_id: z
     .string()
     .min(1)
+    .max(200)
     .optional()
     .describe('id of a certificate issued by the local CA to present, for servers that require one (its key stays on the tlsmcp host)'),
-  probe_timeout: z.string().optional().describe('timeout per probe, e.g. "3s" (default: scan.probe_timeout)'),
-  deadline: z.string().optional().describe('deadline for the whole scan, e.g. "30s" (default: scan.deadline)'),
+  probe_timeout: z.string().max(32).optional().describe('timeout per probe, e.g. "3s" (default: scan.probe_timeout)'),
+  deadline: z.string().max(32).optional().describe('deadline for the whole scan, e.g. "30s" (default: scan.deadline)'),
 };
 
 /** `notifications/progress` per probe group, when the caller sent a progress token. */

@@ -19,7 +19,9 @@ import { createAuditLog, type AuditLog } from '../state/audit-log.js';
 import { statePaths } from '../state/state-dir.js';
 import { VERSION } from '../version.js';
 import { startDemoBackend, type DemoBackend } from './demo-backend.js';
-import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from '../supervisor/runtime-file.js';
+import { removeRuntimeFile, writeRuntimeFile } from '../supervisor/runtime-file.js';
+import { acquireInstanceLock } from '../state/lock.js';
+import { checkStatePermissions } from '../state/permissions.js';
 import { TlsmcpError } from '../errors.js';
 import { createSupervisor, type ProxySupervisor } from '../supervisor/supervisor.js';
 
@@ -51,15 +53,23 @@ export interface Sidecar {
 }
 
 export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
+  // Atomic single-instance lock, held until the sidecar has closed (src/state/lock.ts).
+  const instance = acquireInstanceLock(options.stateDir);
+  try {
+    checkStatePermissions(options.stateDir, options); // refuses a CA key others can read; warns about the rest
+    const sidecar = await startSidecar(options);
+    void sidecar.done.then(() => instance.release());
+    return sidecar;
+  } catch (err) {
+    instance.release();
+    throw err;
+  }
+}
+
+async function startSidecar(options: RunSidecarOptions): Promise<Sidecar> {
   const { logger, stateDir } = options;
   let config = options.config;
   const paths = statePaths(stateDir);
-  const running = readRuntimeFile(stateDir);
-  if (running && running.pid !== process.pid) {
-    throw new TlsmcpError('ERR_PROXY', `tlsmcp is already running for state dir ${stateDir} (pid ${running.pid})`, {
-      fix: `use \`tlsmcp status\` / \`tlsmcp reload\` on it, stop it (kill -TERM ${running.pid}), or give this one another --state`,
-    });
-  }
   const auditLog = createAuditLog(paths.auditLog, { enabled: config.logging.audit, onError: (err) => logger.error({ event: 'audit_write_failed', err: err.message }, 'cannot append to the audit log') });
   const ca = createCertificateAuthority({ stateDir, policy: ttlPolicyFromConfig(config), logger, audit: auditLog });
   let demoBackend: DemoBackend | undefined;

@@ -3,10 +3,9 @@
  * renew, CRL. Every read-modify-write of the inventory runs under the state
  * lock, so the CLI and a running server can share one state dir safely.
  */
-import { X509Certificate as NodeX509 } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { TlsmcpError } from '../errors.js';
+import { TlsmcpError, toTlsmcpError } from '../errors.js';
 import { createSilentLogger, type Logger } from '../logger.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import type { AuditLog } from '../state/audit-log.js';
@@ -17,9 +16,11 @@ import { parseCsr } from './csr.js';
 import { appendRevocation, readInventory, readRevocations, writeInventory, writeRevocations } from './inventory.js';
 import { generateKeyPair } from './keys.js';
 import { certStatus, resolveTtl } from './policy.js';
-import { caExists, createRootCa, loadCa, readCaCertPem } from './root.js';
+import { caExists, createRootCa, initDecision, loadCa, readCaCertPem } from './root.js';
 import { normalizeSerial, randomSerial } from './serial.js';
 import { buildCrl } from './crl.js';
+import { readIssued } from './read-issued.js';
+import { buildSubject, checkServiceName, checkSubjectValue, escapeSubjectText, SUBJECT_MAX_LENGTH } from './subject.js';
 import { x509 } from './x509.js';
 import { keyTypeSchema } from './types.js';
 import type {
@@ -90,8 +91,16 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
         fix: 'drop --p12, or drop --csr to let tlsmcp make the key',
       });
     }
+    checkServiceName(request.service);
+    if (request.outDir && existsSync(request.outDir) && !statSync(request.outDir).isDirectory()) {
+      throw new TlsmcpError('ERR_ARGUMENT_INVALID', `--out ${request.outDir}: is a file, not a directory`, { fix: 'pass a directory (it is created if missing)' });
+    }
+    if (request.cn !== undefined) checkSubjectValue('--cn', request.cn, SUBJECT_MAX_LENGTH.cn);
+    if (request.o !== undefined) checkSubjectValue('--org', request.o, SUBJECT_MAX_LENGTH.o);
+    if (request.ou !== undefined) checkSubjectValue('--ou', request.ou, SUBJECT_MAX_LENGTH.ou);
     const csr = request.csrPem ? await parseCsr(request.csrPem) : undefined;
     const cn = request.cn ?? csr?.cn ?? request.service;
+    checkSubjectValue(request.cn === undefined && csr?.cn !== undefined ? '--csr subject CN' : '--cn', cn, SUBJECT_MAX_LENGTH.cn);
     const sans: Sans = {
       dns: request.dns ?? [],
       ip: request.ip ?? [],
@@ -121,67 +130,67 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
       while (records.some((r) => r.serial === serial || r.id === serial.slice(0, 12))) serial = randomSerial();
       const id = serial.slice(0, 12);
       const now = clock();
-      const notBefore = new Date(now.getTime() - BACKDATE_MS);
-      const notAfter = new Date(now.getTime() + ttl);
-      const subject = [`CN=${escapeDn(cn)}`, request.o && `O=${escapeDn(request.o)}`, request.ou && `OU=${escapeDn(request.ou)}`]
-        .filter(Boolean)
-        .join(', ');
       const cert = await x509.X509CertificateGenerator.create({
         serialNumber: serial,
-        subject,
+        subject: buildSubject({ cn, o: request.o, ou: request.ou }),
         issuer: ca.cert.subject,
-        notBefore,
-        notAfter,
+        notBefore: new Date(now.getTime() - BACKDATE_MS),
+        notAfter: new Date(now.getTime() + ttl),
         publicKey,
         signingKey: ca.signingKey,
         signingAlgorithm: ca.signingAlgorithm,
         extensions: await leafExtensions(request.type, (keyType as KeyType) ?? 'ecdsa-p256', sans, publicKey, ca.cert),
       });
       const certPem = cert.toString('pem') + '\n';
+      const issued = readIssued(certPem, { cn, o: request.o, ou: request.ou, sans });
+
       const dir = paths.certDir(id);
-      const files: CertRecord['files'] = { cert: join(dir, 'cert.pem'), ca: join(dir, 'ca.pem') };
-      writeFileAtomic(files.cert, certPem);
-      writeFileAtomic(files.ca, ca.certPem);
-      if (generated && !request.outDir) {
-        files.key = join(dir, 'key.pem');
-        writeFileAtomic(files.key, generated.keyPem, { mode: 0o600 });
-      }
-      if (request.outDir) {
-        files.cert = join(request.outDir, 'cert.pem');
-        files.ca = join(request.outDir, 'ca.pem');
-        writeFileAtomic(files.cert, certPem);
-        writeFileAtomic(files.ca, ca.certPem);
-        if (generated) {
-          files.key = join(request.outDir, 'key.pem');
-          writeFileAtomic(files.key, generated.keyPem, { mode: 0o600 });
-        }
-      }
+      const outDir = request.outDir;
+      const files: CertRecord['files'] = { cert: join(outDir ?? dir, 'cert.pem'), ca: join(outDir ?? dir, 'ca.pem') };
+      if (generated) files.key = join(outDir ?? dir, 'key.pem');
+      // Built in memory before anything is recorded: a failure here leaves nothing behind.
+      let p12: Uint8Array | undefined;
       if (request.p12 && generated) {
-        files.p12 = join(request.outDir ?? dir, 'bundle.p12');
+        files.p12 = join(outDir ?? dir, 'bundle.p12');
         // Loaded on demand: PKI.js is only needed for --p12 and costs every other command start-up time.
-        const { writePkcs12 } = await import('./pkcs12.js');
-        await writePkcs12(files.p12, { certPem, keyPem: generated.keyPem, caPem: ca.certPem, password: request.p12Password ?? '' });
+        const { buildPkcs12 } = await import('./pkcs12.js');
+        p12 = await buildPkcs12({ certPem, keyPem: generated.keyPem, caPem: ca.certPem, password: request.p12Password ?? '' });
       }
       const record: CertRecord = {
         id,
-        serial: normalizeSerial(serial),
         type: request.type,
         service: request.service,
-        cn,
-        ...(request.o ? { o: request.o } : {}),
-        ...(request.ou ? { ou: request.ou } : {}),
-        sans,
-        not_before: notBefore.toISOString(),
-        not_after: notAfter.toISOString(),
-        fingerprint_sha256: new NodeX509(certPem).fingerprint256,
+        ...issued,
         key_type: keyType,
         from_csr: Boolean(csr) || Boolean(renewedFrom?.from_csr),
         ...(renewedFrom ? { renewed_from: renewedFrom.id } : {}),
         issued_at: now.toISOString(),
         files,
       };
+
+      // The commit point: the certificate is in the inventory (so it can be listed and
+      // revoked) before any file holding it exists. A crash before this line leaves nothing.
       writeInventory(paths.inventory, [...records, record]);
-      logger.info({ event: 'cert_issued', id, serial: record.serial, type: record.type, service: record.service, cn }, 'certificate issued');
+      const written: string[] = [];
+      const put = (path: string, data: string | Uint8Array, mode?: number) => {
+        writeFileAtomic(path, data, mode === undefined ? {} : { mode });
+        written.push(path);
+      };
+      try {
+        // The state dir keeps its own copy of the certificate, even if --out is deleted later.
+        put(join(dir, 'cert.pem'), certPem);
+        put(join(dir, 'ca.pem'), ca.certPem);
+        if (outDir) {
+          put(files.cert, certPem);
+          put(files.ca, ca.certPem);
+        }
+        if (generated) put(files.key!, generated.keyPem, 0o600);
+        if (p12) put(files.p12!, p12, 0o600);
+      } catch (err) {
+        throw rollBack(record, written, records, err);
+      }
+
+      logger.info({ event: 'cert_issued', id, serial: record.serial, type: record.type, service: escapeSubjectText(record.service), cn: escapeSubjectText(record.cn) }, 'certificate issued');
       options.audit?.append({
         time: now.toISOString(),
         kind: 'cert',
@@ -190,10 +199,47 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
         serial: record.serial,
         id,
         cert_type: record.type,
-        cn,
+        cn: record.cn,
         ...(renewedFrom ? { renewed_from: renewedFrom.id } : {}),
       });
       return { record, certPem, keyPem: generated?.keyPem, caPem: ca.certPem };
+    });
+  }
+
+  /**
+   * After the inventory has the record but a file could not be written: removes
+   * what was written (the state dir's cert.pem stays, so the record stays whole)
+   * and revokes the certificate, so no usable copy of it is left unaccounted for.
+   * If even the revocation cannot be written, the record stays and the error
+   * says to revoke it.
+   */
+  function rollBack(record: CertRecord, written: string[], before: CertRecord[], cause: unknown): TlsmcpError {
+    const keep = join(paths.certDir(record.id), 'cert.pem');
+    for (const path of written) {
+      try {
+        if (path !== keep) rmSync(path, { force: true });
+      } catch {
+        // Revoked below either way.
+      }
+    }
+    const at = clock().toISOString();
+    let revoked = false;
+    try {
+      writeRevocations(paths.revocations, appendRevocation(readRevocations(paths.revocations), { serial: record.serial, id: record.id, at, reason: 'cessationOfOperation' }));
+      writeInventory(paths.inventory, [...before, { ...record, revoked: { at, reason: 'cessationOfOperation' } }]);
+      revoked = true;
+    } catch (err) {
+      logger.error({ event: 'cert_rollback_failed', id: record.id, serial: record.serial, err: (err as Error).message }, 'could not revoke a half-issued certificate');
+    }
+    logger.error({ event: 'cert_issue_failed', id: record.id, serial: record.serial, revoked }, 'certificate issuance failed after it was recorded');
+    const base = toTlsmcpError(cause, 'ERR_STATE_WRITE');
+    const what = revoked
+      ? `certificate ${record.id} was recorded, then revoked; no file with its key was left`
+      : `certificate ${record.id} is recorded in the inventory but could not be revoked`;
+    return new TlsmcpError(base.code === 'ERR_INTERNAL' ? 'ERR_STATE_WRITE' : base.code, `${base.message}; ${what}`, {
+      fix: revoked ? (base.fix ?? 'fix the cause and issue again') : `${base.fix ?? 'fix the cause'}, then run \`tlsmcp cert revoke ${record.id}\``,
+      cause,
+      details: { ...base.details, id: record.id, serial: record.serial, revoked },
     });
   }
 
@@ -206,7 +252,7 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
 
     async init({ keyType = 'ecdsa-p256', force = false } = {}) {
       return withStateLock(paths.root, async () => {
-        if (caExists(paths) && !force) return { created: false, caCertPem: readCaCertPem(paths) };
+        if (!force && initDecision(paths) === 'exists') return { created: false, caCertPem: readCaCertPem(paths) };
         const { certPem: caCertPem, replaced } = await createRootCa(paths, keyType, clock());
         logger.info({ event: 'ca_created', keyType, stateDir: paths.root, replaced }, 'certificate authority created');
         return { created: true, caCertPem, ...(replaced ? { replaced } : {}) };
@@ -288,7 +334,3 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
   };
 }
 
-/** Escapes the characters RFC 4514 reserves in a DN value. */
-function escapeDn(value: string): string {
-  return value.replace(/([,+"\\<>;=])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/ $/, '\\ ');
-}

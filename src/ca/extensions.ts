@@ -3,7 +3,11 @@
  * or a server certificate, and what makes the root a CA.
  */
 import { isIP } from 'node:net';
+import { describeCodePoint, escapeSubjectText, findUnsafeChar } from './subject.js';
 import { x509 } from './x509.js';
+
+/** More names than any real certificate carries; a bound keeps a hostile CSR from making a huge one. */
+export const MAX_SANS = 100;
 import type { CertType, KeyType, Sans } from './types.js';
 
 const EKU = { client: x509.ExtendedKeyUsage.clientAuth, server: x509.ExtendedKeyUsage.serverAuth } as const;
@@ -36,20 +40,38 @@ export async function caExtensions(publicKey: x509.PublicKey | import('node:cryp
 
 /** Splits user-given SANs into the three kinds, validating each. Returns problems instead of throwing. */
 export function checkSans(sans: Sans): string[] {
+  const count = sans.dns.length + sans.ip.length + sans.uri.length;
+  if (count > MAX_SANS) return [`${count} subject alternative names, more than the ${MAX_SANS} allowed`];
   const problems: string[] = [];
   for (const d of sans.dns) {
-    if (!/^(\*\.)?([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/.test(d)) {
-      problems.push(`--dns ${d}: not a valid DNS name`);
+    if (d.length > 253) problems.push(`--dns ${shown(d)}: ${d.length} characters, more than the 253 a DNS name may have`);
+    else if (!/^(\*\.)?([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$/.test(d)) {
+      problems.push(`--dns ${shown(d)}: not a valid DNS name`);
     }
   }
-  for (const ip of sans.ip) if (isIP(ip) === 0) problems.push(`--ip ${ip}: not an IPv4 or IPv6 address`);
+  for (const ip of sans.ip) if (isIP(ip) === 0) problems.push(`--ip ${shown(ip)}: not an IPv4 or IPv6 address`);
   for (const uri of sans.uri) {
+    const bad = findUnsafeChar(uri);
+    if (uri.length > 2048) {
+      problems.push(`--uri ${shown(uri)}: ${uri.length} characters, more than the 2048 allowed`);
+      continue;
+    }
+    if (bad) {
+      problems.push(`--uri ${shown(uri)}: contains ${describeCodePoint(bad.codePoint)} at position ${bad.index}`);
+      continue;
+    }
     try {
       const u = new URL(uri);
-      if (!u.protocol) problems.push(`--uri ${uri}: missing scheme`);
+      if (!u.protocol) problems.push(`--uri ${shown(uri)}: missing scheme`);
     } catch {
-      problems.push(`--uri ${uri}: not a valid URI (e.g. spiffe://example.org/ns/prod/sa/api)`);
+      problems.push(`--uri ${shown(uri)}: not a valid URI (e.g. spiffe://example.org/ns/prod/sa/api)`);
     }
   }
   return problems;
+}
+
+/** A user value as it may appear in a message: escaped, and cut if long. */
+function shown(value: string): string {
+  const escaped = escapeSubjectText(value);
+  return escaped.length > 80 ? `${escaped.slice(0, 80)}… (${value.length} characters)` : escaped;
 }

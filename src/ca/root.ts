@@ -6,6 +6,7 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { TlsmcpError } from '../errors.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
+import { caKeyModeProblem } from '../state/permissions.js';
 import type { StatePaths } from '../state/state-dir.js';
 import { caExtensions } from './extensions.js';
 import { generateKeyPair, importSigningKey, keyAlgorithms } from './keys.js';
@@ -22,8 +23,59 @@ export interface LoadedCa {
   signingAlgorithm: { name: string; hash: string };
 }
 
+/** The CA is there when its certificate is: enough to trust it. Signing also needs the key (loadCa). */
 export function caExists(paths: StatePaths): boolean {
-  return existsSync(paths.caCert) && existsSync(paths.caKey);
+  return existsSync(paths.caCert);
+}
+
+/** How many certificates the inventory lists (0 when it is absent or unreadable). */
+function inventoryCount(paths: StatePaths): number {
+  try {
+    const parsed = JSON.parse(readFileSync(paths.inventory, 'utf8')) as { certs?: unknown };
+    return Array.isArray(parsed.certs) ? parsed.certs.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * What `init` without --force may do over this state dir: nothing when a
+ * complete CA is there, create one when there is none and nothing it issued,
+ * otherwise refuse (a new CA would orphan every certificate already issued).
+ */
+export function initDecision(paths: StatePaths): 'exists' | 'create' {
+  const hasCert = existsSync(paths.caCert);
+  const hasKey = existsSync(paths.caKey);
+  if (hasCert && hasKey) return 'exists';
+  if (hasCert) throw caKeyMissing(paths, 'tlsmcp init will not make a new CA over it');
+  if (hasKey) {
+    throw new TlsmcpError('ERR_STATE_CORRUPT', `${paths.caKey} is there but the CA certificate ${paths.caCert} is missing; tlsmcp init will not make a new CA over it`, {
+      fix: `restore ${paths.caCert} from a backup of the state dir`,
+    });
+  }
+  const issued = inventoryCount(paths);
+  if (issued > 0) {
+    throw new TlsmcpError('ERR_CA_MISSING', `${paths.inventory} lists ${issued} certificate(s) issued by a CA that is no longer in ${paths.caDir}; tlsmcp init will not silently replace it (\`tlsmcp init --force\` would: those certificates stop validating)`, {
+      fix: `restore ${paths.caDir} from a backup of the state dir`,
+      details: { issued },
+    });
+  }
+  return 'create';
+}
+
+function caKeyMissing(paths: StatePaths, extra?: string): TlsmcpError {
+  const issued = inventoryCount(paths);
+  return new TlsmcpError('ERR_CA_KEY_MISSING', `the CA private key ${paths.caKey} is missing (the CA certificate is there)${extra ? `; ${extra}` : ''}`, {
+    fix: `restore ${paths.caKey} (mode 0600) from a backup of the state dir${issued > 0 ? `; a new CA would orphan the ${issued} certificate(s) in the inventory` : ''}`,
+    details: { path: paths.caKey, issued },
+  });
+}
+
+/** Refuses a CA key that group or others may read (or write): anyone who reads it can mint certificates. */
+export function checkCaKeyMode(paths: StatePaths): void {
+  if (!existsSync(paths.caKey)) throw caKeyMissing(paths);
+  const problem = caKeyModeProblem(paths.caKey);
+  if (problem) throw problem;
 }
 
 /** Creates the root CA; returns its PEM and, when one was replaced, where the old one went. */
@@ -66,6 +118,7 @@ export async function loadCa(paths: StatePaths): Promise<LoadedCa> {
       cause: err,
     });
   }
+  checkCaKeyMode(paths);
   let signing: Awaited<ReturnType<typeof importSigningKey>>;
   try {
     signing = await importSigningKey(readFileSync(paths.caKey, 'utf8'));
@@ -79,6 +132,13 @@ export async function loadCa(paths: StatePaths): Promise<LoadedCa> {
 }
 
 function missingCa(paths: StatePaths): TlsmcpError {
+  const issued = inventoryCount(paths);
+  if (issued > 0) {
+    return new TlsmcpError('ERR_CA_MISSING', `the CA certificate ${paths.caCert} is missing, but the inventory lists ${issued} certificate(s) it issued`, {
+      fix: `restore ${paths.caDir} from a backup of the state dir (a new CA would orphan those certificates)`,
+      details: { issued },
+    });
+  }
   return new TlsmcpError('ERR_CA_MISSING', `no certificate authority in ${paths.root}`, {
     fix: `run \`tlsmcp init --state ${paths.root}\` first`,
   });

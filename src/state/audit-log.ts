@@ -76,7 +76,7 @@ export function createAuditLog(path: string, { enabled = true, onError = () => {
       if (!enabled) return;
       pending += 1;
       try {
-        open().write(`${JSON.stringify(event)}\n`, written);
+        open().write(`${auditLine(event)}\n`, written);
       } catch (err) {
         written();
         onError(err as Error);
@@ -113,4 +113,13 @@ export function createAuditLog(path: string, { enabled = true, onError = () => {
       await new Promise<void>((resolve) => s.end(resolve));
     },
   };
+}
+
+/**
+ * One event as one line. JSON escapes control characters already; U+2028/2029
+ * are valid raw in JSON but split lines in many viewers, so they are escaped
+ * too. Lossless: parsing the line gives back the exact strings.
+ */
+export function auditLine(event: AuditEvent): string {
+  return JSON.stringify(event).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }

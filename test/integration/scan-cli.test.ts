@@ -52,7 +52,7 @@ describe('tlsmcp scan (CLI)', () => {
     writeFileSync(config, 'version: 1\nscan:\n  deny: ["127.0.0.0/8"]\n');
     const run = await runCli(['--state', dir, '--config', config, 'scan', '127.0.0.1:8443']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/ERR_SCAN_TARGET_REFUSED: scan target 127\.0\.0\.1 refused: it resolves to 127\.0\.0\.1, inside scan.deny/);
+    expect(run.stderr).toMatch(/ERR_SCAN_TARGET_REFUSED: scan target 127\.0\.0\.1 refused by scan\.deny\[0\] 127\.0\.0\.0\/8: 127\.0\.0\.1 is inside it/);
     expect(run.stderr).toMatch(/fix: remove the network from scan.deny/);
     const json = await runCli(['--state', dir, '--config', config, 'scan', '127.0.0.1:8443', '--json']);
     expect(JSON.parse(json.stdout).error.code).toBe('ERR_SCAN_TARGET_REFUSED');

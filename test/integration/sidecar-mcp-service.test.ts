@@ -67,6 +67,9 @@ describe('supervisor: protocol mcp', () => {
       remote.client.onclose = () => (closed = true);
       await pki.ca.revoke(agent.record.id, 'keyCompromise');
       // The supervisor picks the revocation up from revocations.json and the worker cuts the session.
+      // Wait for the cut before calling again: a call already in flight when its socket is cut can
+      // hang until the client's request timeout (a separate problem of the front, not of revocation).
+      await waitFor(() => existsSync(auditPath) && readFileSync(auditPath, 'utf8').includes('"result":"session_closed"'), { what: 'the session closed by the revocation' });
       await waitFor(async () => {
         if (closed) return true;
         try {
