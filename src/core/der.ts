@@ -25,7 +25,7 @@ interface Tlv {
   end: number;
 }
 
-function readTlv(buf: Uint8Array, at: number, limit: number): Tlv {
+function readTlv(buf: Buffer, at: number, limit: number): Tlv {
   if (at + 2 > limit) throw new RangeError('DER: truncated');
   const tag = buf[at]!;
   let len = buf[at + 1]!;
@@ -43,7 +43,7 @@ function readTlv(buf: Uint8Array, at: number, limit: number): Tlv {
 }
 
 /** The children of a constructed value. */
-function children(buf: Uint8Array, parent: Tlv): Tlv[] {
+function children(buf: Buffer, parent: Tlv): Tlv[] {
   const out: Tlv[] = [];
   for (let at = parent.start; at < parent.end; ) {
     const child = readTlv(buf, at, parent.end);
@@ -53,36 +53,30 @@ function children(buf: Uint8Array, parent: Tlv): Tlv[] {
   return out;
 }
 
-const ATTRIBUTE_NAMES: Record<string, string> = {
-  '550403': 'CN',
-  '550406': 'C',
-  '550407': 'L',
-  '550408': 'ST',
-  '55040a': 'O',
-  '55040b': 'OU',
-  '550405': 'serialNumber',
-};
+/** id-at-* attribute types (2.5.4.x, DER 55 04 x) by their last byte. */
+const ATTRIBUTE_NAMES: Record<number, string> = { 3: 'CN', 5: 'serialNumber', 6: 'C', 7: 'L', 8: 'ST', 10: 'O', 11: 'OU' };
 
-function hex(buf: Uint8Array, tlv: Tlv): string {
-  return Buffer.from(buf.buffer, buf.byteOffset + tlv.start, tlv.end - tlv.start).toString('hex');
+/** Whether an OID value is 2.5.x.`last` (DER 55 x last). */
+function isOid25(buf: Buffer, oid: Tlv, arc: number): number | undefined {
+  if (oid.tag !== 0x06 || oid.end - oid.start !== 3 || buf[oid.start] !== 0x55 || buf[oid.start + 1] !== arc) return undefined;
+  return buf[oid.start + 2];
 }
 
 /** A directory string in any of the ASN.1 string types a certificate may use. */
-function text(buf: Uint8Array, tlv: Tlv): string {
-  const bytes = Buffer.from(buf.buffer, buf.byteOffset + tlv.start, tlv.end - tlv.start);
+function text(buf: Buffer, tlv: Tlv): string {
   switch (tlv.tag) {
     case 0x1e: // BMPString: UTF-16BE
-      return Buffer.from(bytes).swap16().toString('utf16le');
+      return Buffer.from(buf.subarray(tlv.start, tlv.end)).swap16().toString('utf16le');
     case 0x1c: {
       // UniversalString: UTF-32BE
       let s = '';
-      for (let i = 0; i + 3 < bytes.length; i += 4) s += String.fromCodePoint(bytes.readUInt32BE(i));
+      for (let i = tlv.start; i + 3 < tlv.end; i += 4) s += String.fromCodePoint(buf.readUInt32BE(i));
       return s;
     }
     case 0x14: // T61String: treated as Latin-1, as OpenSSL prints it
-      return bytes.toString('latin1');
+      return buf.toString('latin1', tlv.start, tlv.end);
     default: // UTF8String, PrintableString, IA5String, VisibleString, NumericString
-      return bytes.toString('utf8');
+      return buf.toString('utf8', tlv.start, tlv.end);
   }
 }
 
@@ -108,40 +102,39 @@ function formatIp(bytes: Uint8Array): string {
   return `${h.slice(0, best).join(':')}::${h.slice(best + bestLen).join(':')}`;
 }
 
-function readName(buf: Uint8Array, name: Tlv, into: Record<string, string[]>): void {
+function readName(buf: Buffer, name: Tlv, into: Record<string, string[]>): void {
   for (const rdn of children(buf, name)) {
     for (const atv of children(buf, rdn)) {
-      const [oid, value] = children(buf, atv);
-      if (!oid || !value) continue;
-      const key = ATTRIBUTE_NAMES[hex(buf, oid)];
-      if (key) (into[key] ??= []).push(text(buf, value));
+      const oid = readTlv(buf, atv.start, atv.end);
+      if (oid.end >= atv.end) continue;
+      const last = isOid25(buf, oid, 0x04);
+      const key = last === undefined ? undefined : ATTRIBUTE_NAMES[last];
+      if (key) (into[key] ??= []).push(text(buf, readTlv(buf, oid.end, atv.end)));
     }
   }
 }
 
-const SAN_OID = '551d11';
-
-function readSans(buf: Uint8Array, extensions: Tlv, out: CertificateNames): void {
+/** subjectAltName: 2.5.29.17 (DER 55 1d 11). */
+function readSans(buf: Buffer, extensions: Tlv, out: CertificateNames): void {
   for (const ext of children(buf, extensions)) {
     const parts = children(buf, ext);
     const oid = parts[0];
-    if (!oid || hex(buf, oid) !== SAN_OID) continue;
+    if (!oid || isOid25(buf, oid, 0x1d) !== 0x11) continue;
     const octets = parts[parts.length - 1]!;
     const names = readTlv(buf, octets.start, octets.end);
     for (const gn of children(buf, names)) {
-      const value = Buffer.from(buf.buffer, buf.byteOffset + gn.start, gn.end - gn.start);
       switch (gn.tag) {
         case 0x81:
-          out.email.push(value.toString('utf8'));
+          out.email.push(buf.toString('utf8', gn.start, gn.end));
           break;
         case 0x82:
-          out.dns.push(value.toString('utf8'));
+          out.dns.push(buf.toString('utf8', gn.start, gn.end));
           break;
         case 0x86:
-          out.uri.push(value.toString('utf8'));
+          out.uri.push(buf.toString('utf8', gn.start, gn.end));
           break;
         case 0x87:
-          out.ip.push(formatIp(value));
+          out.ip.push(formatIp(buf.subarray(gn.start, gn.end)));
           break;
       }
     }
@@ -149,7 +142,8 @@ function readSans(buf: Uint8Array, extensions: Tlv, out: CertificateNames): void
 }
 
 /** Parses the subject and SANs of a DER certificate. Throws RangeError on malformed DER. */
-export function readCertificateNames(der: Uint8Array): CertificateNames {
+export function readCertificateNames(input: Uint8Array): CertificateNames {
+  const der = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const out: CertificateNames = { subject: {}, dns: [], uri: [], ip: [], email: [] };
   const cert = readTlv(der, 0, der.length);
   const tbs = readTlv(der, cert.start, cert.end);

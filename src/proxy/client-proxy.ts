@@ -8,6 +8,7 @@ import { connect, createSecureContext, type SecureContext, type TLSSocket } from
 import { clientContextOptions } from '../core/tls-options.js';
 import type { ConnectionEvent, TlsMaterial, WorkerSpec } from '../protocol/messages.js';
 import { forward } from './forward.js';
+import { recordConnectionEnd } from './connection-end.js';
 import { createStatsCounter } from './stats.js';
 import { bindListener, createLiveSet } from './listener-lifecycle.js';
 import { diffSpecs, type ProxyService, type ProxyServiceOptions } from './types.js';
@@ -72,23 +73,13 @@ export function createClientProxy(options: ProxyServiceOptions): ProxyService {
     local.once('close', () => {
       clearTimeout(dialTimer);
       live.delete(local);
-      const bytesIn = local.bytesRead;
-      const bytesOut = local.bytesWritten;
-      stats.closed(bytesIn, bytesOut);
-      const failed = !secured && failure !== undefined;
-      if (failed) {
-        stats.rejected('remote_tls_failed');
-        logger.warn({ event: 'remote_tls_failed', service: spec.name, peer }, failure);
-      } else {
-        stats.accepted();
-      }
-      emit({
-        result: failed ? 'error' : 'accepted',
-        ...(failed ? { reason: 'remote_tls_failed', detail: failure } : {}),
+      recordConnectionEnd(stats, logger, spec.name, emit, {
         peer,
-        bytes_in: bytesIn,
-        bytes_out: bytesOut,
-        duration_ms: Math.round(performance.now() - began),
+        bytesIn: local.bytesRead,
+        bytesOut: local.bytesWritten,
+        began,
+        failure: secured ? undefined : failure,
+        failureReason: 'remote_tls_failed',
       });
     });
   });

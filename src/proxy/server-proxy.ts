@@ -17,6 +17,7 @@ import { clientCertOptions, newTicketKeys, serverContextOptions, serverOptions }
 import type { ConnectionEvent, WorkerSpec, WorkerStats } from '../protocol/messages.js';
 import { forward } from './forward.js';
 import { bindListener, createLiveSet } from './listener-lifecycle.js';
+import { recordConnectionEnd } from './connection-end.js';
 import { createStatsCounter } from './stats.js';
 import { diffSpecs, type ProxyService, type ProxyServiceOptions } from './types.js';
 
@@ -111,25 +112,14 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
       clearTimeout(dialTimer);
       live.delete(socket);
       if (identity) bySerial.delete(identity.serial, socket);
-      const bytesIn = backend.bytesWritten;
-      const bytesOut = backend.bytesRead;
-      stats.closed(bytesIn, bytesOut);
-      const failed = failure !== undefined && !dialed;
-      if (failed) {
-        stats.rejected('backend_dial_failed');
-        logger.warn({ event: 'backend_dial_failed', service: spec.name, peer }, failure);
-      } else {
-        stats.accepted();
-      }
-      emit({
-        result: failed ? 'error' : 'accepted',
-        ...(failed ? { reason: 'backend_dial_failed', detail: failure } : {}),
+      recordConnectionEnd(stats, logger, spec.name, emit, {
         peer,
-        ...(identity ? identityFields(identity, spec.audit) : {}),
-        bytes_in: bytesIn,
-        bytes_out: bytesOut,
-        duration_ms: Math.round(performance.now() - began),
-        ...(handshake_s === undefined ? {} : { handshake_s }),
+        bytesIn: backend.bytesWritten,
+        bytesOut: backend.bytesRead,
+        began,
+        failure: dialed ? undefined : failure,
+        failureReason: 'backend_dial_failed',
+        extra: { ...(identity ? identityFields(identity, spec.audit) : {}), ...(handshake_s === undefined ? {} : { handshake_s }) },
       });
     });
   }
