@@ -1,9 +1,12 @@
 /**
  * pino on fd 2. stdout belongs to the MCP protocol in stdio mode, so nothing in
  * tlsmcp logs there. Key material is redacted by path as a second line of defence:
- * the first is never putting it in a log object at all.
+ * the first is never putting it in a log object at all. JSON lines carry ISO
+ * timestamps; `format: pretty` renders them for people through pino-pretty, in
+ * process (no transport thread), on the same stream.
  */
 import pino, { type Logger, type DestinationStream } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -14,7 +17,11 @@ export interface LoggerOptions {
   /** Defaults to fd 2. Tests pass a stream to read what was logged. */
   destination?: DestinationStream | NodeJS.WritableStream;
   name?: string;
+  /** json (default) or pretty (human-readable lines, still on stderr). */
+  format?: LogFormat;
 }
+
+export type LogFormat = 'json' | 'pretty';
 
 const REDACT_PATHS = [
   'key',
@@ -27,16 +34,25 @@ const REDACT_PATHS = [
   '*.privateKey',
   '*.private_key',
   '*.passphrase',
+  'auth_token',
+  '*.auth_token',
+  'token',
+  '*.token',
 ];
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const destination = options.destination ?? pino.destination({ fd: 2, sync: false });
+  const raw = options.destination ?? pino.destination({ fd: 2, sync: false });
+  const destination =
+    options.format === 'pretty'
+      ? pretty({ destination: raw as NodeJS.WritableStream, colorize: false, sync: true, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname' })
+      : raw;
   return pino(
     {
       name: options.name ?? 'tlsmcp',
       level: options.level ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,
   );

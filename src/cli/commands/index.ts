@@ -19,10 +19,11 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   reload: async () => (await import('./reload.js')).registerReloadCommand,
   mcp: async () => (await import('./mcp.js')).registerMcpCommand,
   connect: async () => (await import('./connect.js')).registerConnectCommand,
+  config: async () => (await import('./config.js')).registerConfigCommand,
 };
 
 /** Global options that take a value, so their value is not mistaken for the command. */
-const GLOBAL_WITH_VALUE = new Set(['--state', '--config', '--log-level']);
+const GLOBAL_WITH_VALUE = new Set(['--state', '--config', '--log-level', '--log-format']);
 
 /** The subcommand named in argv, if any. */
 export function commandName(argv: string[]): string | undefined {

@@ -16,13 +16,17 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
     .description('run the mTLS proxy workers under a supervisor (foreground; SIGHUP reloads, SIGTERM drains)')
     .action(async (_opts, cmd: Command) =>
       ctx.run(cmd, false, async () => {
-        const configFile = ctx.globals(cmd).config ?? ctx.io.env.TLSMCP_CONFIG;
+        const configFile = ctx.configFile(cmd);
         const config = ctx.loadConfig(cmd, 'embedded');
         const stateDir = ctx.stateDir(cmd, config);
         const logger = ctx.logger(cmd, config);
+        for (const n of config.notices) logger.warn({ event: 'config_notice', key: n.path }, `${n.path}: ${n.message}`);
+        const env = { HUB_URL: ctx.io.env.HUB_URL, SERVICE_ID: ctx.io.env.SERVICE_ID };
         const sidecar = await runSidecar({ config, configFile, stateDir, logger, demo: !configFile, signals: true });
         try {
-          await startMcpBesideSidecar({ sidecar, config, stateDir, logger, reloadConfig: configFile ? () => loadConfigFile(configFile) : undefined });
+          if (config.mcp.enabled) {
+            await startMcpBesideSidecar({ sidecar, config, stateDir, logger, reloadConfig: configFile ? () => loadConfigFile(configFile, { env }) : undefined });
+          }
         } catch (err) {
           await sidecar.close({ drainMs: 0 });
           throw err;
