@@ -18,8 +18,14 @@ export interface ParseOptions {
   env?: ConfigEnv;
 }
 
+/** `services[1].limits.dial_timeout`; a key that is not a plain name is quoted: `[""]`, `["a b"]`. */
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+  return path.reduce<string>((acc, key) => {
+    if (typeof key === 'number') return `${acc}[${key}]`;
+    const name = String(key);
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) return `${acc}[${JSON.stringify(name)}]`;
+    return acc ? `${acc}.${name}` : name;
+  }, '');
 }
 
 interface LocatedProblem extends ConfigProblem {
@@ -35,7 +41,7 @@ function issueToProblems(issue: z.core.$ZodIssue, prefix: PropertyKey[] = []): L
       const hint = suggestKey(rawConfigSchema, at, key);
       return {
         at: [...at, key],
-        path: path ? `${path}.${key}` : key,
+        path: formatPath([...at, key]),
         message: hint
           ? `is not a known key: did you mean "${hint}"?`
           : 'is not a known key: check its spelling and where it is nested, or remove it',
@@ -44,8 +50,11 @@ function issueToProblems(issue: z.core.$ZodIssue, prefix: PropertyKey[] = []): L
   }
   if (issue.code === 'invalid_union') {
     // Report the branch that got furthest rather than "invalid input".
-    const branches = issue.errors.map((errs) => errs.flatMap((e) => issueToProblems(e, at)));
-    const best = branches.sort((a, b) => a.length - b.length)[0];
+    // A branch refused only for its type at the union's own path (e.g. "expected
+    // boolean" for `health_check: { interval: 0ms }`) is the wrong branch.
+    const wrongType = (errs: z.core.$ZodIssue[]) => errs.every((e) => e.code === 'invalid_type' && e.path.length === 0);
+    const ranked = issue.errors.map((errs) => ({ wrong: wrongType(errs), problems: errs.flatMap((e) => issueToProblems(e, at)) }));
+    const best = ranked.sort((a, b) => Number(a.wrong) - Number(b.wrong) || a.problems.length - b.problems.length)[0]?.problems;
     if (best && best.length > 0) return best;
   }
   return [{ at, path: path || '(top level)', message: issue.message }];
@@ -103,7 +112,14 @@ export function parseConfigText(text: string, source = 'config', options: ParseO
       doc.errors.map((e) => ({ path: e.linePos?.[0] ? `line ${e.linePos[0].line}:${e.linePos[0].col}` : '(yaml)', message: e.message.split('\n')[0] ?? e.message })),
     );
   }
-  return parseConfig(doc.toJS(), source, options);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // e.g. an alias without its anchor, or an alias bomb past maxAliasCount.
+    throw invalid(source, [{ path: '(yaml)', message: (err as Error).message.split('\n')[0] ?? String(err) }]);
+  }
+  return parseConfig(value, source, options);
 }
 
 export function loadConfigFile(file: string, options: ParseOptions = {}): Config {

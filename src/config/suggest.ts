@@ -11,7 +11,7 @@ import type { z } from 'zod';
 const ALIASES: Record<string, readonly string[]> = {
   domains: ['dns', 'server_cert.dns'],
   domain: ['dns', 'server_cert.dns'],
-  audit_enabled: ['audit', 'logging.audit'],
+  audit_enabled: ['logging.audit'],
   target: ['backend'],
   client_auth: ['mode', 'mtls.mode'],
   allow_cn: ['allowed_services', 'mtls.allowed_services'],
