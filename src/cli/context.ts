@@ -28,7 +28,12 @@ export interface CliContext {
   /** The config file the global flags name (--config, else $TLSMCP_CONFIG). */
   configFile(cmd: Command): string | undefined;
   stateDir(cmd: Command, config?: Config): string;
-  logger(cmd: Command, config?: Config): Logger;
+  /**
+   * stderr logger: level from --log-level, else the config's (or warn with
+   * `cliLevel`, for commands whose output is the result, not a log); format
+   * from --log-format, else logging.format.
+   */
+  logger(cmd: Command, config?: Config, options?: { cliLevel?: boolean }): Logger;
   /** Runs an action, turning thrown errors into a message and an exit code. */
   run(cmd: Command, json: boolean, action: () => Promise<number | void> | number | void): Promise<void>;
 }
@@ -48,9 +53,10 @@ export function createCliContext(io: CliIo): CliContext {
     stateDir(cmd, config) {
       return resolveStateDir({ flag: ctx.globals(cmd).state, env: io.env, configStateDir: config?.state_dir });
     },
-    logger(cmd, config) {
+    logger(cmd, config, options = {}) {
       const g = ctx.globals(cmd);
-      return createLogger({ level: g.logLevel ?? config?.logging.level ?? 'warn', format: g.logFormat ?? config?.logging.format ?? 'json', destination: io.stderr });
+      const configLevel = options.cliLevel ? undefined : config?.logging.level;
+      return createLogger({ level: g.logLevel ?? configLevel ?? 'warn', format: g.logFormat ?? config?.logging.format ?? 'json', destination: io.stderr });
     },
     async run(_cmd, json, action) {
       try {

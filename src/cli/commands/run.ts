@@ -4,6 +4,7 @@
  * curl with). With mcp.transport http or sse it also serves the MCP tools on
  * the remote mTLS listener. SIGHUP reloads; SIGTERM drains live connections and exits 0.
  */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startMcpBesideSidecar } from '../../app/mcp-beside-sidecar.js';
 import { loadConfigFile } from '../../config/load.js';
@@ -16,7 +17,9 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
     .description('run the mTLS proxy workers under a supervisor (foreground; SIGHUP reloads, SIGTERM drains)')
     .action(async (_opts, cmd: Command) =>
       ctx.run(cmd, false, async () => {
-        const configFile = ctx.configFile(cmd);
+        const given = ctx.configFile(cmd);
+        // Absolute, so `tlsmcp reload --config FILE` from another directory can tell it is the same file.
+        const configFile = given ? resolve(ctx.io.cwd, given) : undefined;
         const config = ctx.loadConfig(cmd, 'embedded');
         const stateDir = ctx.stateDir(cmd, config);
         const logger = ctx.logger(cmd, config);
