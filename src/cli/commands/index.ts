@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   mcp: async () => (await import('./mcp.js')).registerMcpCommand,
   connect: async () => (await import('./connect.js')).registerConnectCommand,
   config: async () => (await import('./config.js')).registerConfigCommand,
+  renew: async () => (await import('./renew.js')).registerRenewCommand,
 };
 
 /** Global options that take a value, so their value is not mistaken for the command. */
