@@ -16,8 +16,8 @@ export const acmeObject = z.strictObject({
   email: z.email().optional(),
   /** Extra CA certificate (PEM) to trust for the directory's HTTPS, e.g. Pebble's. */
   ca_file: z.string().min(1).optional(),
-  /** tls-alpn-01 is answered on the service's own listener; http-01 on http_port. */
-  challenge: z.enum(['tls-alpn-01', 'http-01']).default('tls-alpn-01'),
+  /** http-01 is answered on http_port. (tls-alpn-01 on the service's own listener is not built yet: a config problem.) */
+  challenge: z.enum(['tls-alpn-01', 'http-01']).default('http-01'),
   http_port: z.number().int().min(1).max(65535).default(80),
   /** First delay after a failed order; doubles up to max_retry_delay. */
   retry_delay: duration('acme_retry').default(30_000),

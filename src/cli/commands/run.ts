@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startMcpBesideSidecar } from '../../app/mcp-beside-sidecar.js';
+import { createAcmeManager } from '../../acme/manager.js';
 import { loadConfigFile } from '../../config/load.js';
 import { runSidecar } from '../../supervisor/run-sidecar.js';
 import type { CliContext } from '../context.js';
@@ -25,16 +26,26 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         const logger = ctx.logger(cmd, config);
         for (const n of config.notices) logger.warn({ event: 'config_notice', key: n.path }, `${n.path}: ${n.message}`);
         const env = { HUB_URL: ctx.io.env.HUB_URL, SERVICE_ID: ctx.io.env.SERVICE_ID };
-        const sidecar = await runSidecar({ config, configFile, stateDir, logger, demo: !configFile, signals: true });
+        // server_cert.provider letsencrypt: obtained before the listener starts, renewed in the background.
+        const acme = createAcmeManager({ stateDir, logger });
+        const served = await acme.prepare(config);
+        const reloadConfig = configFile ? () => acme.rewrite(loadConfigFile(configFile, { env })) : undefined;
+        const sidecar = await runSidecar({ config: served, configFile, loadConfig: reloadConfig, stateDir, logger, demo: !configFile, signals: true });
         try {
           if (config.mcp.enabled) {
-            await startMcpBesideSidecar({ sidecar, config, stateDir, logger, reloadConfig: configFile ? () => loadConfigFile(configFile, { env }) : undefined });
+            await startMcpBesideSidecar({ sidecar, config: served, stateDir, logger, reloadConfig });
           }
         } catch (err) {
           await sidecar.close({ drainMs: 0 });
           throw err;
         }
+        acme.start(served, async (service) => {
+          const results = await sidecar.supervisor.reload({ service });
+          const failed = results.find((r) => r.error);
+          if (failed) throw new Error(`reload of ${service} failed: ${failed.error}`);
+        });
         await sidecar.done;
+        acme.close();
         logger.info({ event: 'stopped' }, 'stopped');
         return 0;
       }),
