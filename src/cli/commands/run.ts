@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { startMcpBesideSidecar } from '../../app/mcp-beside-sidecar.js';
 import { createAcmeManager } from '../../acme/manager.js';
 import { loadConfigFile } from '../../config/load.js';
+import { startExpiryWarnings } from '../../renew/expiry-warnings.js';
 import { runSidecar } from '../../supervisor/run-sidecar.js';
 import type { CliContext } from '../context.js';
 
@@ -39,6 +40,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
           await sidecar.close({ drainMs: 0 });
           throw err;
         }
+        const warnings = startExpiryWarnings({ config: served, logger });
         acme.start(served, async (service) => {
           const results = await sidecar.supervisor.reload({ service });
           const failed = results.find((r) => r.error);
@@ -46,6 +48,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         });
         await sidecar.done;
         acme.close();
+        warnings.close();
         logger.info({ event: 'stopped' }, 'stopped');
         return 0;
       }),
