@@ -44,6 +44,19 @@ export interface AcmeManager {
   close(): void;
 }
 
+export function acmeStateFile(stateDir: string): string {
+  return join(stateDir, 'acme', 'state.json');
+}
+
+/** What the last `tlsmcp run` recorded about its ACME certificates, if any. */
+export function readAcmeState(stateDir: string): { updated_at: string; services: AcmeServiceState[] } | undefined {
+  try {
+    return JSON.parse(readFileSync(acmeStateFile(stateDir), 'utf8')) as { updated_at: string; services: AcmeServiceState[] };
+  } catch {
+    return undefined;
+  }
+}
+
 const isAcme = (svc: ServiceConfig) => svc.mode === 'server' && svc.server_cert.provider === 'letsencrypt';
 
 export function createAcmeManager(options: AcmeManagerOptions): AcmeManager {
@@ -116,9 +129,16 @@ export function createAcmeManager(options: AcmeManagerOptions): AcmeManager {
     };
   }
 
+  /** Kept in memory and in acme/state.json, which `tlsmcp status` shows beside the services. */
   function record(svc: ServiceConfig, patch: Partial<AcmeServiceState>): void {
     const prev = states.get(svc.name) ?? { service: svc.name, not_after: undefined, renew_at: undefined, failures: 0, last_error: undefined, next_attempt: undefined };
     states.set(svc.name, { ...prev, ...patch });
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileAtomic(acmeStateFile(options.stateDir), `${JSON.stringify({ updated_at: clock().toISOString(), services: [...states.values()] }, null, 2)}\n`, { mode: 0o600 });
+    } catch (err) {
+      logger.warn({ event: 'acme_state_write_failed', err: (err as Error).message }, 'cannot write acme/state.json');
+    }
   }
 
   function schedule(svc: ServiceConfig, onRenewed: (service: string) => Promise<void>, at: Date): void {

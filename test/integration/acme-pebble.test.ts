@@ -14,7 +14,7 @@ import { connect, type TLSSocket } from 'node:tls';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { statePaths } from '../../src/state/state-dir.js';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
-import { CLI_BIN } from '../helpers/cli.js';
+import { CLI_BIN, runCli } from '../helpers/cli.js';
 import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
 import { writeCertFiles } from '../helpers/proxy-foreign.js';
 import { eventWithin, waitFor } from '../helpers/proxy-wait.js';
@@ -73,7 +73,7 @@ function httpsGet(url: string, ca: string): Promise<string> {
 }
 
 describe.skipIf(!HAVE_PEBBLE)('ACME with Pebble', () => {
-  it('tlsmcp run obtains a certificate by HTTP-01, serves it, and renews it before renew_before without dropping a live connection', { timeout: 120_000 }, async () => {
+  it('tlsmcp run obtains a certificate by HTTP-01, serves it, and renews it before renew_before without dropping a live connection', { timeout: 180_000 }, async () => {
     const [dirPort, mgmtPort, dnsPort, challMgmtPort, httpPort, listenPort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
     // Pebble's own HTTPS listener gets a certificate the project issues.
     const pebbleTls = writeCertFiles(pki.dir, 'pebble', await pki.server());
@@ -163,5 +163,17 @@ describe.skipIf(!HAVE_PEBBLE)('ACME with Pebble', () => {
     expect(run.output()).not.toContain('acme_renew_failed');
     await echo(first, 'after');
     expect(run.child.exitCode).toBeNull();
+    const status = async () => JSON.parse((await runCli(['--state', pki.stateDir, '--config', config, 'status', '--json'])).stdout) as { acme: { service: string; failures: number; not_after: string; next_attempt: string }[] };
+    await waitFor(async () => (await status()).acme?.[0]?.failures === 0, { timeoutMs: 10_000, what: 'the ACME state in tlsmcp status' });
+
+    // With the CA gone, the next renewal fails and is retried with backoff; status says so.
+    pebble.child.kill('SIGKILL');
+    await waitFor(() => run.output().includes('"event":"acme_renew_failed"'), { timeoutMs: 45_000, what: 'a failed renewal' });
+    const failing = await waitFor(async () => {
+      const a = (await status()).acme?.[0];
+      return a && a.failures >= 1 && a;
+    }, { timeoutMs: 10_000, what: 'the failure in tlsmcp status' });
+    expect(Date.parse(failing.next_attempt)).toBeGreaterThan(Date.now() - 1_000);
+    expect(run.output()).toMatch(/ACME renewal failed \(attempt 1\); retrying in 1s/);
   });
 });

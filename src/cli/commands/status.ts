@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { ServiceStatus } from '../../supervisor/types.js';
+import { readAcmeState } from '../../acme/manager.js';
 import type { CliContext } from '../context.js';
 import { printJson, printLine, printTable } from '../output.js';
 import { callAdmin, findRunning, reportNotRunning } from './admin-client.js';
@@ -27,8 +28,9 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
           return code;
         }
         const { info, base } = running;
+        const acme = readAcmeState(ctx.stateDir(cmd, ctx.loadConfig(cmd)));
         if (opts.json) {
-          printJson(ctx.io, { pid: info.pid, started_at: info.started_at, admin: base, services });
+          printJson(ctx.io, { pid: info.pid, started_at: info.started_at, admin: base, services, ...(acme ? { acme: acme.services } : {}) });
           return 0;
         }
         printLine(ctx.io, `tlsmcp pid ${info.pid}, up since ${info.started_at}, admin ${base}`);
@@ -48,6 +50,10 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
             s.certificate.not_after ? `${s.certificate.not_after.slice(0, 10)} (${s.certificate.days_left}d, ${s.certificate.source})` : '-',
           ]),
         );
+        for (const a of acme?.services ?? []) {
+          const state = a.failures > 0 ? `${a.failures} failed attempt${a.failures === 1 ? '' : 's'} (${a.last_error ?? '?'}), next ${a.next_attempt ?? '?'}` : `ok, renews ${a.renew_at ?? '?'}`;
+          printLine(ctx.io, `acme ${a.service}: certificate until ${a.not_after ?? '?'}; ${state}`);
+        }
         return 0;
       }),
     );
