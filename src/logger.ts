@@ -5,8 +5,14 @@
  * timestamps; `format: pretty` renders them for people through pino-pretty, in
  * process (no transport thread), on the same stream.
  */
+import { createRequire } from 'node:module';
 import pino, { type Logger, type DestinationStream } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
+
+/** pino-pretty is loaded only when asked for: workers and JSON logging never pay for it. */
+function loadPretty(): typeof PinoPretty {
+  return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+}
 
 export type { Logger } from 'pino';
 
@@ -44,7 +50,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const raw = options.destination ?? pino.destination({ fd: 2, sync: false });
   const destination =
     options.format === 'pretty'
-      ? pretty({ destination: raw as NodeJS.WritableStream, colorize: false, sync: true, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname' })
+      ? loadPretty()({ destination: raw as NodeJS.WritableStream, colorize: false, sync: true, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname' })
       : raw;
   return pino(
     {

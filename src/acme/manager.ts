@@ -10,13 +10,16 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as acme from 'acme-client';
 import type { Config, ServiceConfig } from '../config/schema.js';
 import { TlsmcpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { MAX_TIMER_MS } from '../util/duration.js';
-import { obtainCertificate } from './obtain.js';
+import type { ObtainOptions, ObtainedCertificate } from './obtain.js';
+
+async function obtainCertificate(options: ObtainOptions): Promise<ObtainedCertificate> {
+  return (await import('./obtain.js')).obtainCertificate(options);
+}
 
 export interface AcmeManagerOptions {
   stateDir: string;
@@ -73,6 +76,8 @@ export function createAcmeManager(options: AcmeManagerOptions): AcmeManager {
     const path = join(dir, 'account.key');
     if (existsSync(path)) return readFileSync(path, 'utf8');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // acme-client (and axios) load only when a service uses ACME.
+    const acme = await import('acme-client');
     const key = (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
     writeFileAtomic(path, key, { mode: 0o600 });
     logger.info({ event: 'acme_account_key', path }, 'created the ACME account key (0600)');

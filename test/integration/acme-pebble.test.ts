@@ -73,7 +73,7 @@ function httpsGet(url: string, ca: string): Promise<string> {
 }
 
 describe.skipIf(!HAVE_PEBBLE)('ACME with Pebble', () => {
-  it('tlsmcp run obtains a certificate by HTTP-01, serves it, and renews it before renew_before without dropping a live connection', { timeout: 180_000 }, async () => {
+  it('tlsmcp run obtains a certificate by HTTP-01, serves it, and renews it before renew_before without dropping a live connection', { timeout: 240_000 }, async () => {
     const [dirPort, mgmtPort, dnsPort, challMgmtPort, httpPort, listenPort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
     // Pebble's own HTTPS listener gets a certificate the project issues.
     const pebbleTls = writeCertFiles(pki.dir, 'pebble', await pki.server());
@@ -168,7 +168,7 @@ describe.skipIf(!HAVE_PEBBLE)('ACME with Pebble', () => {
 
     // With the CA gone, the next renewal fails and is retried with backoff; status says so.
     pebble.child.kill('SIGKILL');
-    await waitFor(() => run.output().includes('"event":"acme_renew_failed"'), { timeoutMs: 45_000, what: 'a failed renewal' });
+    await waitFor(() => run.output().includes('"event":"acme_renew_failed"'), { timeoutMs: 90_000, what: 'a failed renewal' });
     const failing = await waitFor(async () => {
       const a = (await status()).acme?.[0];
       return a && a.failures >= 1 && a;

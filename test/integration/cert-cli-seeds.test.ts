@@ -8,7 +8,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCliSandbox, type CliSandbox } from '../helpers/cli.js';
 
 interface JobCert {
@@ -23,6 +23,9 @@ interface JobCert {
   not_after: string;
   revoked?: { reason: string };
 }
+
+// Each case spawns several CLI processes: give them room on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
 let sb: CliSandbox;
 beforeEach(async () => {

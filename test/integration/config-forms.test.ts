@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCliSandbox, CLI_BIN, type CliSandbox } from '../helpers/cli.js';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
 import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
@@ -39,6 +39,9 @@ interface CheckOk {
     admin: { address: { host: string; port: number } };
   };
 }
+
+// Spawned CLIs and `tlsmcp run` start slowly on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
 let sb: CliSandbox;
 beforeEach(() => {
@@ -176,7 +179,7 @@ describe('tlsmcp run: the documented forms serve as they say', () => {
         if (child?.exitCode !== null) throw new Error(`tlsmcp run exited early:\n${stderr}`);
         return existsSync(runtimeFile) && (JSON.parse(readFileSync(runtimeFile, 'utf8')) as { services: { listen: string }[] });
       },
-      { timeoutMs: 20_000, what: 'the runtime file' },
+      { timeoutMs: 60_000, what: 'the runtime file' },
     );
     return Number(info.services[0]!.listen.split(':').pop());
   }

@@ -87,7 +87,7 @@ async function inventory(): Promise<CertView[]> {
 }
 
 describe('tlsmcp renew --watch', () => {
-  it('replaces a server and a client certificate with overlap; the swap reaches new connections of a running tlsmcp run and live ones stay up', { timeout: 90_000 }, async () => {
+  it('replaces a server and a client certificate with overlap; the swap reaches new connections of a running tlsmcp run and live ones stay up', { timeout: 180_000 }, async () => {
     const apiPort = await freePort();
     const edgePort = await freePort();
     const config = join(pki.dir, 'tlsmcp.yaml');
@@ -112,7 +112,7 @@ describe('tlsmcp renew --watch', () => {
     await waitFor(() => {
       if (run.child.exitCode !== null) throw new Error(`tlsmcp run exited early:\n${run.stderr()}`);
       return existsSync(statePaths(pki.stateDir).runtimeFile) && JSON.parse(readFileSync(statePaths(pki.stateDir).runtimeFile, 'utf8'));
-    }, { timeoutMs: 20_000, what: 'tlsmcp run' });
+    }, { timeoutMs: 60_000, what: 'tlsmcp run' });
 
     const before = await inventory();
     const oldServer = before.find((c) => c.type === 'server' && c.service === 'api')!;
@@ -124,7 +124,7 @@ describe('tlsmcp renew --watch', () => {
     await echo(tunnel, 'tunnel-before');
 
     const renew = start(['--config', config, 'renew', '--watch', '--interval', '500ms']);
-    await waitFor(() => (renew.stderr().match(/Overlap: 1h/g) ?? []).length >= 2, { timeoutMs: 30_000, what: 'two renewals' });
+    await waitFor(() => (renew.stderr().match(/Overlap: 1h/g) ?? []).length >= 2, { timeoutMs: 60_000, what: 'two renewals' });
     const log = renew.stderr();
     for (const step of ['Checking cert', 'Requesting renewal', 'New cert issued', 'Validation OK', 'Active for new conns (tlsmcp pid', 'Overlap: 1h (old still valid']) expect(log).toContain(step);
 
@@ -160,7 +160,7 @@ describe('tlsmcp renew --watch', () => {
     expect(run.child.exitCode).toBeNull();
   });
 
-  it('renew with nothing due reports ok per service and renews nothing (--once --json)', async () => {
+  it('renew with nothing due reports ok per service and renews nothing (--once --json)', { timeout: 60_000 }, async () => {
     const config = join(pki.dir, 'tlsmcp.yaml');
     writeFileSync(config, `services:\n  - name: api\n    listen: "127.0.0.1:0"\n    backend: "127.0.0.1:${backend.port}"\n`);
     await pki.server({ service: 'api', ttlMs: 60 * 86_400_000 });
