@@ -1,9 +1,18 @@
 /**
  * pino on fd 2. stdout belongs to the MCP protocol in stdio mode, so nothing in
  * tlsmcp logs there. Key material is redacted by path as a second line of defence:
- * the first is never putting it in a log object at all.
+ * the first is never putting it in a log object at all. JSON lines carry ISO
+ * timestamps; `format: pretty` renders them for people through pino-pretty, in
+ * process (no transport thread), on the same stream.
  */
+import { createRequire } from 'node:module';
 import pino, { type Logger, type DestinationStream } from 'pino';
+import type PinoPretty from 'pino-pretty';
+
+/** pino-pretty is loaded only when asked for: workers and JSON logging never pay for it. */
+function loadPretty(): typeof PinoPretty {
+  return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+}
 
 export type { Logger } from 'pino';
 
@@ -14,7 +23,11 @@ export interface LoggerOptions {
   /** Defaults to fd 2. Tests pass a stream to read what was logged. */
   destination?: DestinationStream | NodeJS.WritableStream;
   name?: string;
+  /** json (default) or pretty (human-readable lines, still on stderr). */
+  format?: LogFormat;
 }
+
+export type LogFormat = 'json' | 'pretty';
 
 const REDACT_PATHS = [
   'key',
@@ -27,16 +40,25 @@ const REDACT_PATHS = [
   '*.privateKey',
   '*.private_key',
   '*.passphrase',
+  'auth_token',
+  '*.auth_token',
+  'token',
+  '*.token',
 ];
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const destination = options.destination ?? pino.destination({ fd: 2, sync: false });
+  const raw = options.destination ?? pino.destination({ fd: 2, sync: false });
+  const destination =
+    options.format === 'pretty'
+      ? loadPretty()({ destination: raw as NodeJS.WritableStream, colorize: false, sync: true, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname' })
+      : raw;
   return pino(
     {
       name: options.name ?? 'tlsmcp',
       level: options.level ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,
   );

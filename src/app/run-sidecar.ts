@@ -29,6 +29,8 @@ export interface RunSidecarOptions {
   config: Config;
   /** Re-read on SIGHUP and `tlsmcp reload`; without it the loaded config is kept. */
   configFile?: string | undefined;
+  /** How to re-read configFile (env overrides, ACME file paths); default loadConfigFile(configFile). */
+  loadConfig?: (() => Config) | undefined;
   stateDir: string;
   logger: Logger;
   /** The embedded demo: init the CA, start the demo backend, issue a client cert. */
@@ -101,7 +103,7 @@ async function startSidecar(options: RunSidecarOptions): Promise<Sidecar> {
   const reload = async (service?: string) => {
     if (options.configFile) {
       try {
-        config = loadConfigFile(options.configFile);
+        config = options.loadConfig ? options.loadConfig() : loadConfigFile(options.configFile);
       } catch (err) {
         logger.error({ event: 'reload_config_invalid', err: (err as Error).message }, 'the config file has problems; keeping the running config');
         return [{ service: service ?? '*', reloaded: false, applied: [], needs_restart: [], error: (err as Error).message }];

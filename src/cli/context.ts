@@ -7,7 +7,7 @@ import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { embeddedDefaultConfig } from '../config/defaults.js';
 import { parseConfig } from '../config/load.js';
-import { createLogger, type LogLevel, type Logger } from '../logger.js';
+import { createLogger, type LogFormat, type LogLevel, type Logger } from '../logger.js';
 import { resolveStateDir } from '../state/state-dir.js';
 import { reportError, type CliIo } from './output.js';
 
@@ -15,6 +15,7 @@ export interface GlobalOptions {
   state?: string;
   config?: string;
   logLevel?: LogLevel;
+  logFormat?: LogFormat;
 }
 
 export interface CliContext {
@@ -22,10 +23,17 @@ export interface CliContext {
   /** Set by actions; main() returns it. */
   exitCode: number;
   globals(cmd: Command): GlobalOptions;
-  /** The config from --config (or TLSMCP_CONFIG); with neither, `fallback`. */
+  /** The config from --config (or TLSMCP_CONFIG); with neither, `fallback`. HUB_URL and SERVICE_ID override. */
   loadConfig(cmd: Command, fallback?: 'empty' | 'embedded'): Config;
+  /** The config file the global flags name (--config, else $TLSMCP_CONFIG). */
+  configFile(cmd: Command): string | undefined;
   stateDir(cmd: Command, config?: Config): string;
-  logger(cmd: Command, config?: Config): Logger;
+  /**
+   * stderr logger: level from --log-level, else the config's (or warn with
+   * `cliLevel`, for commands whose output is the result, not a log); format
+   * from --log-format, else logging.format.
+   */
+  logger(cmd: Command, config?: Config, options?: { cliLevel?: boolean }): Logger;
   /** Runs an action, turning thrown errors into a message and an exit code. */
   run(cmd: Command, json: boolean, action: () => Promise<number | void> | number | void): Promise<void>;
 }
@@ -35,16 +43,20 @@ export function createCliContext(io: CliIo): CliContext {
     io,
     exitCode: 0,
     globals: (cmd) => cmd.optsWithGlobals<GlobalOptions>(),
+    configFile: (cmd) => ctx.globals(cmd).config ?? (io.env.TLSMCP_CONFIG || undefined),
     loadConfig(cmd, fallback = 'empty') {
-      const file = ctx.globals(cmd).config ?? io.env.TLSMCP_CONFIG;
-      if (file) return loadConfigFile(file);
-      return fallback === 'embedded' ? embeddedDefaultConfig() : parseConfig({}, 'defaults');
+      const file = ctx.configFile(cmd);
+      const env = { HUB_URL: io.env.HUB_URL, SERVICE_ID: io.env.SERVICE_ID };
+      if (file) return loadConfigFile(file, { env });
+      return fallback === 'embedded' ? embeddedDefaultConfig() : parseConfig({}, 'defaults', { env });
     },
     stateDir(cmd, config) {
       return resolveStateDir({ flag: ctx.globals(cmd).state, env: io.env, configStateDir: config?.state_dir });
     },
-    logger(cmd, config) {
-      return createLogger({ level: ctx.globals(cmd).logLevel ?? config?.logging.level ?? 'warn', destination: io.stderr });
+    logger(cmd, config, options = {}) {
+      const g = ctx.globals(cmd);
+      const configLevel = options.cliLevel ? undefined : config?.logging.level;
+      return createLogger({ level: g.logLevel ?? configLevel ?? 'warn', format: g.logFormat ?? config?.logging.format ?? 'json', destination: io.stderr });
     },
     async run(_cmd, json, action) {
       try {

@@ -17,6 +17,7 @@ export async function createProgram(io: CliIo, argv: string[] = []) {
     .option('--state <dir>', 'state directory (default: $TLSMCP_HOME, config state_dir, ~/.tlsmcp)')
     .option('--config <file>', 'config file (YAML; default: $TLSMCP_CONFIG)')
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .addOption(new Option('--log-format <format>', 'json lines with ISO timestamps, or pretty for people (default: config logging.format, else json)').choices(['json', 'pretty']))
     .showHelpAfterError()
     // Each subcommand's --help lists the global options too.
     .configureHelp({ showGlobalOptions: true })

@@ -4,9 +4,12 @@
  * collected, not thrown, so the user sees all of them at once.
  */
 import { isLoopbackHost } from '../util/address.js';
+import { formatDuration } from '../util/duration.js';
+import { applyDocumentForms } from './normalize-forms.js';
 import {
   LIMIT_DEFAULTS,
   type Config,
+  type ConfigNotice,
   type RawConfig,
   type RawService,
   type ServiceConfig,
@@ -23,8 +26,13 @@ function join(prefix: string, key: string): string {
   return prefix ? `${prefix}.${key}` : key;
 }
 
-function normalizeService(raw: RawConfig, svc: ServiceInput, path: string, problems: ConfigProblem[]): ServiceConfig {
+interface ServiceDefaults {
+  requiredCnPattern: string | undefined;
+}
+
+function normalizeService(raw: RawConfig, svc: ServiceInput, path: string, problems: ConfigProblem[], defaults: ServiceDefaults): ServiceConfig {
   const mtls = { ...(svc.mtls ?? { mode: 'required' as const }) };
+  if (mtls.required_cn_pattern === undefined && defaults.requiredCnPattern !== undefined) mtls.required_cn_pattern = defaults.requiredCnPattern;
   if (path === '' && raw.allowed_services) {
     if (mtls.allowed_services) {
       problems.push({ path: 'allowed_services', message: 'given both at the top level and under mtls: keep one (mtls.allowed_services)' });
@@ -52,7 +60,10 @@ function stripUndefined<T extends object>(obj: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-export function normalizeConfig(raw: RawConfig, problems: ConfigProblem[]): Config {
+export function normalizeConfig(input: RawConfig, problems: ConfigProblem[], inheritedNotices: ConfigNotice[] = []): Config {
+  const notices: ConfigNotice[] = [...inheritedNotices];
+  const { raw, requiredCnPattern } = applyDocumentForms(input, problems, notices);
+  const defaults: ServiceDefaults = { requiredCnPattern };
   const services: ServiceConfig[] = [];
   const singleKeys = (['listen', 'backend', 'mode', 'protocol', 'mtls', 'allowed_services'] as const).filter(
     (k) => raw[k] !== undefined,
@@ -62,7 +73,7 @@ export function normalizeConfig(raw: RawConfig, problems: ConfigProblem[]): Conf
     for (const key of singleKeys) {
       problems.push({ path: key, message: 'belongs to a service: with a services list, put it inside the service entry' });
     }
-    raw.services.forEach((svc, i) => services.push(normalizeService(raw, svc, `services[${i}]`, problems)));
+    raw.services.forEach((svc, i) => services.push(normalizeService(raw, svc, `services[${i}]`, problems, defaults)));
   } else if (raw.listen || raw.backend) {
     if (!raw.listen) problems.push({ path: 'listen', message: 'is required when backend is set (e.g. listen: { address: "127.0.0.1:8443" })' });
     if (!raw.backend) problems.push({ path: 'backend', message: 'is required when listen is set (e.g. backend: { address: "127.0.0.1:8080" })' });
@@ -85,17 +96,20 @@ export function normalizeConfig(raw: RawConfig, problems: ConfigProblem[]): Conf
           },
           '',
           problems,
+          defaults,
         ),
       );
     }
   }
 
   const hub = typeof raw.hub === 'string' ? raw.hub : raw.hub?.url;
+  const hubObject = typeof raw.hub === 'object' ? raw.hub : undefined;
   const selfSecure = raw.mcp.self_secure ?? true;
   const config: Config = {
     version: 1,
     state_dir: raw.state_dir,
     hub,
+    hub_settings: { auth_token: hubObject?.auth_token, sync_interval: hubObject?.sync_interval ?? 60_000 },
     service_id: raw.service_id,
     services,
     client_cert: raw.client_cert,
@@ -105,8 +119,10 @@ export function normalizeConfig(raw: RawConfig, problems: ConfigProblem[]): Conf
     mcp: { ...raw.mcp, self_secure: selfSecure },
     admin: raw.admin,
     scan: raw.scan,
+    notices,
   };
   checkConfig(config, problems);
+  serviceNotices(config, notices);
   return config;
 }
 
@@ -119,6 +135,9 @@ function sameListener(a: { host: string; port: number }, b: { host: string; port
 /** Cross-field rules a schema cannot express. */
 function checkConfig(config: Config, problems: ConfigProblem[]): void {
   const { client_cert: cc, server_cert: sc } = config;
+  if (cc.renew_before !== undefined && cc.renew_before >= cc.max_ttl) {
+    problems.push({ path: 'client_cert.renew_before', message: `(${formatDuration(cc.renew_before)}) must be shorter than client_cert.max_ttl (${formatDuration(cc.max_ttl)}), or certificates are renewed in a loop` });
+  }
   if (cc.min_ttl > cc.max_ttl) {
     problems.push({ path: 'client_cert.min_ttl', message: `(${cc.min_ttl}ms) is greater than client_cert.max_ttl (${cc.max_ttl}ms): lower min_ttl or raise max_ttl` });
   } else if (cc.default_ttl < cc.min_ttl || cc.default_ttl > cc.max_ttl) {
@@ -161,9 +180,38 @@ function checkConfig(config: Config, problems: ConfigProblem[]): void {
 
 function checkServerCert(sc: ServiceConfig['server_cert'], path: string, problems: ConfigProblem[]): void {
   if (sc.ttl > sc.max_ttl) problems.push({ path: `${path}.ttl`, message: 'is greater than max_ttl: lower ttl or raise max_ttl' });
-  if (sc.renew_before >= sc.ttl) problems.push({ path: `${path}.renew_before`, message: 'must be shorter than ttl, or the certificate is renewed in a loop' });
+  // The ACME CA and the operator's files decide the lifetime; only the local CA uses ttl.
+  if (sc.provider === 'internal' && !sc.cert_file && sc.renew_before >= sc.ttl) {
+    problems.push({ path: `${path}.renew_before`, message: `(${formatDuration(sc.renew_before)}) must be shorter than ttl (${formatDuration(sc.ttl)}), or the certificate is renewed in a loop` });
+  }
   if (Boolean(sc.cert_file) !== Boolean(sc.key_file)) {
     problems.push({ path: `${path}.${sc.cert_file ? 'key_file' : 'cert_file'}`, message: 'is required when the other of cert_file/key_file is set' });
+  }
+  if (sc.provider === 'commercial' && !sc.cert_file) {
+    problems.push({ path: `${path}.cert_file`, message: 'is required with provider: commercial (with key_file: the certificate and key your CA issued)' });
+  }
+  if (sc.provider === 'letsencrypt') {
+    if (!sc.dns || sc.dns.length === 0) problems.push({ path: `${path}.domains`, message: 'lists the names to obtain the certificate for: provider letsencrypt needs at least one' });
+    if (sc.cert_file) problems.push({ path: `${path}.cert_file`, message: 'does not apply to provider letsencrypt, which obtains the certificate itself: remove cert_file/key_file or use provider: commercial' });
+    if (sc.ip && sc.ip.length > 0) problems.push({ path: `${path}.ip`, message: 'ACME certificates here cover DNS names only: remove ip' });
+    if (sc.acme?.challenge === 'tls-alpn-01') {
+      problems.push({ path: `${path}.acme.challenge`, message: 'tls-alpn-01 (answered on the service listener) is not built yet: use http-01 with acme.http_port reachable by the CA' });
+    }
+  } else if (sc.acme) {
+    problems.push({ path: `${path}.acme`, message: `applies to provider letsencrypt only (provider is ${sc.provider})` });
+  }
+}
+
+/** Keys that load but act in a reduced way say so once, at load. */
+function serviceNotices(config: Config, notices: ConfigNotice[]): void {
+  for (const svc of config.services) {
+    const at = (key: string) => join(svc.path, key);
+    if (svc.backend.protocol === 'http') {
+      notices.push({ path: at('backend.protocol'), message: 'http: traffic is forwarded as raw TCP (byte for byte), which carries HTTP unchanged; HTTP-aware forwarding is not built yet' });
+    }
+    if (svc.backend.health_path) {
+      notices.push({ path: at('backend.health_path'), message: `${svc.backend.health_path} is not requested yet: the health check is a TCP connect to the backend` });
+    }
   }
 }
 

@@ -3,22 +3,50 @@
  * identity matchers. Each refinement's message names what is wrong and the fix;
  * the config loader prefixes it with the key path.
  */
+import safeRegex from 'safe-regex2';
 import { z } from 'zod';
-import { DURATION_HINT, parseDuration } from '../util/duration.js';
+import { checkDurationBounds, DURATION_HINT, MAX_TIMER_MS, parseDuration, type DurationBounds } from '../util/duration.js';
 import { parseHostPort } from '../util/address.js';
+import { DURATION_BOUNDS, type DurationKind } from './duration-bounds.js';
 
-/** A duration string, parsed to milliseconds. */
-export const durationMs = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration: ${DURATION_HINT}` });
+/** A duration string within `bounds`, parsed to milliseconds. */
+export function boundedDuration(bounds: DurationBounds) {
+  return z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration: ${DURATION_HINT}` });
+      return z.NEVER;
+    }
+    const outOfRange = checkDurationBounds(ms, bounds);
+    if (outOfRange) {
+      ctx.addIssue({ code: 'custom', message: outOfRange });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+/** A duration key with its range from DURATION_BOUNDS. */
+export function duration(kind: DurationKind) {
+  return boundedDuration(DURATION_BOUNDS[kind]);
+}
+
+/** A timer duration without a key-specific range: 1 ms up to Node's timer ceiling. */
+export const durationMs = boundedDuration({ min: 1, max: MAX_TIMER_MS });
+
+/**
+ * A listen address; port 0 asks the OS for a free port. `:8443` (no host) means
+ * every interface, as in Go and ghostunnel: the host is left empty, which Node's
+ * `listen()` takes as "::" where IPv6 exists and "0.0.0.0" otherwise.
+ */
+export const listenAddress = z.string().transform((text, ctx) => {
+  const trimmed = text.trim();
+  if (/^:\d+$/.test(trimmed)) {
+    const parsed = parseHostPort(`0.0.0.0${trimmed}`, { allowZero: true });
+    if (parsed.ok) return { host: '', port: parsed.value.port };
+    ctx.addIssue({ code: 'custom', message: parsed.error });
     return z.NEVER;
   }
-  return ms;
-});
-
-/** A listen address; port 0 asks the OS for a free port. */
-export const listenAddress = z.string().transform((text, ctx) => {
   const parsed = parseHostPort(text, { allowZero: true });
   if (!parsed.ok) {
     ctx.addIssue({ code: 'custom', message: parsed.error });
@@ -37,17 +65,32 @@ export const dialAddress = z.string().transform((text, ctx) => {
   return parsed.value;
 });
 
-export const regexString = z.string().refine(
-  (text) => {
-    try {
-      new RegExp(text);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'is not a valid regular expression' },
-);
+/** Longest policy pattern accepted; real CN patterns are a few dozen characters. */
+export const MAX_PATTERN_LENGTH = 1_000;
+
+/**
+ * Why a policy regular expression cannot be used, or undefined when it can:
+ * it must compile and must not backtrack catastrophically (nested or
+ * overlapping quantifiers such as `^(a+)+$`), because it runs on every CN a
+ * client presents, and one crafted CN would stall the worker.
+ */
+export function regexProblem(text: string): string | undefined {
+  if (text.length > MAX_PATTERN_LENGTH) return `is ${text.length} characters long (at most ${MAX_PATTERN_LENGTH})`;
+  try {
+    new RegExp(text);
+  } catch (err) {
+    return `is not a valid regular expression: ${(err as Error).message}`;
+  }
+  if (!safeRegex(text)) {
+    return `${JSON.stringify(text)} can backtrack catastrophically (nested quantifiers such as (a+)+): one crafted CN could stall the proxy; rewrite it without a quantifier inside a quantified group, e.g. ^[a-z0-9.-]+\\.prod$`;
+  }
+  return undefined;
+}
+
+export const regexString = z.string().superRefine((text, ctx) => {
+  const problem = regexProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /**
  * Who a rule applies to. Every key given must match; at least one is required so

@@ -3,17 +3,22 @@
  *  - the single-service sidecar form (`service_id`, `listen`, `backend`, `mtls`, ...)
  *  - the gateway form (`services:` list, each with `name`, `listen`, `backend`, `mtls`)
  * and normalizes both to `Config` with a `services` array, durations in ms and
- * addresses parsed. Cross-field rules (ports, TTL order, loopback backends) live in
- * `checks.ts` so each message can name its key path.
+ * addresses parsed. It also accepts the documents' spellings (the short form's
+ * `listen: :8443` and `mtls: required`, the walkthrough's flat keys in
+ * `schema-walkthrough.ts`); `normalize-forms.ts` maps those onto these keys.
+ * Cross-field rules (ports, TTL order, loopback backends) live in
+ * `normalize.ts` so each message can name its key path.
  */
 import { z } from 'zod';
 import {
   authorizationRule,
   dialAddress,
-  durationMs,
+  duration,
   listenAddress,
   regexString,
 } from './primitives.js';
+import { clientCertObject, serverCertObject } from './schema-cert.js';
+import { walkthroughKeys } from './schema-walkthrough.js';
 
 const serviceName = z
   .string()
@@ -35,9 +40,14 @@ const listenObject = z.strictObject({
 const listenField = z.preprocess((v) => (typeof v === 'string' ? { address: v } : v), listenObject);
 
 const healthCheck = z.strictObject({
-  interval: durationMs.default(2_000),
-  timeout: durationMs.default(1_000),
+  interval: duration('health_interval').default(2_000),
+  timeout: duration('health_timeout').default(1_000),
 });
+
+/** `health_check: true` (the walkthrough) is the default check; `false` is none. */
+const healthCheckField = z
+  .union([z.boolean(), healthCheck])
+  .transform((v) => (v === true ? healthCheck.parse({}) : v === false ? undefined : v));
 
 const clientTls = z.strictObject({
   cert_file: z.string().min(1).optional(),
@@ -58,7 +68,11 @@ const backendObject = z.strictObject({
   url: z.url().optional(),
   /** Backends must be on loopback unless this is set: the proxy forwards plaintext. */
   allow_non_loopback: z.boolean().default(false),
-  health_check: healthCheck.optional(),
+  /** What the backend speaks. `http` is forwarded as raw TCP for now (a notice says so). */
+  protocol: z.enum(['tcp', 'http']).optional(),
+  health_check: healthCheckField.optional(),
+  /** The walkthrough's HTTP health path; the check is a TCP connect until HTTP backends land. */
+  health_path: z.string().startsWith('/').optional(),
   /** Client mode only: how to authenticate to the remote mTLS server. */
   tls: clientTls.optional(),
 });
@@ -75,32 +89,21 @@ const mtlsObject = z.strictObject({
   allowed_ous: z.array(z.string().min(1)).optional(),
   allowed_dns_sans: z.array(z.string().min(1)).optional(),
   allowed_uri_sans: z.array(z.string().min(1)).optional(),
-  revocation_refresh: durationMs.optional(),
+  revocation_refresh: duration('revocation_refresh').optional(),
 });
 
-const serverCert = z.strictObject({
-  cert_file: z.string().min(1).optional(),
-  key_file: z.string().min(1).optional(),
-  /** Issued by the local CA at start-up when no files are given. */
-  ttl: durationMs.default(30 * 86_400_000),
-  max_ttl: durationMs.default(90 * 86_400_000),
-  renew_before: durationMs.default(10 * 86_400_000),
-  dns: z.array(z.string().min(1)).optional(),
-  ip: z.array(z.string().min(1)).optional(),
-});
+/** `mtls: required` is shorthand for `mtls: { mode: required }`. */
+const mtlsField = z.preprocess((v) => (typeof v === 'string' ? { mode: v } : v), mtlsObject);
 
-const clientCert = z.strictObject({
-  default_ttl: durationMs.default(7 * 86_400_000),
-  min_ttl: durationMs.default(60_000),
-  max_ttl: durationMs.default(90 * 86_400_000),
-});
+const serverCert = serverCertObject;
+const clientCert = clientCertObject;
 
 const limits = z.strictObject({
-  dial_timeout: durationMs.optional(),
-  idle_timeout: durationMs.optional(),
-  handshake_timeout: durationMs.optional(),
+  dial_timeout: duration('dial_timeout').optional(),
+  idle_timeout: duration('idle_timeout').optional(),
+  handshake_timeout: duration('handshake_timeout').optional(),
   max_connections: z.number().int().min(1).max(1_000_000).optional(),
-  drain_timeout: durationMs.optional(),
+  drain_timeout: duration('drain_timeout').optional(),
 });
 
 export const LIMIT_DEFAULTS = {
@@ -122,7 +125,7 @@ const serviceShape = {
   protocol: z.enum(['tcp', 'mcp']).default('tcp'),
   listen: listenField,
   backend: backendField,
-  mtls: mtlsObject.optional(),
+  mtls: mtlsField.optional(),
   trusted_roots: z.array(z.string().min(1)).optional(),
   server_cert: serverCert.optional(),
   limits: limits.optional(),
@@ -134,6 +137,8 @@ export const serviceSchema = z.strictObject({ name: serviceName, ...serviceShape
 export type RawService = z.infer<typeof serviceSchema>;
 
 const mcpObject = z.strictObject({
+  /** Serve tlsmcp's own MCP tools beside `tlsmcp run` (false: the proxy only). */
+  enabled: z.boolean().default(true),
   transport: z.enum(['stdio', 'sse', 'http']).default('stdio'),
   /** The HTTPS listener for Streamable HTTP (/mcp) and legacy SSE (/sse, /messages). */
   sse_address: listenAddress.default({ host: '127.0.0.1', port: 8444 }),
@@ -146,7 +151,7 @@ const mcpObject = z.strictObject({
   /** Who may connect to the remote listener at all (with self_secure): the same keys and grammar as a service's `mtls`. */
   mtls: mtlsObject.omit({ mode: true, revocation_refresh: true }).optional(),
   /** MCP sessions (remote listener and MCP fronts) without a request or stream for this long are closed. */
-  session_idle_timeout: durationMs.default(600_000),
+  session_idle_timeout: duration('session_idle_timeout').default(600_000),
   /** Open MCP sessions per client certificate; at the cap the least recently active idle one is closed. */
   max_sessions_per_identity: z.number().int().min(1).max(10_000).default(32),
   /** Open MCP sessions per listener in all. */
@@ -162,17 +167,32 @@ const adminObject = z.strictObject({
 const scanObject = z.strictObject({
   allow: z.array(z.string().min(1)).default([]),
   deny: z.array(z.string().min(1)).default([]),
-  probe_timeout: durationMs.default(5_000),
-  deadline: durationMs.default(60_000),
+  probe_timeout: duration('probe_timeout').default(5_000),
+  deadline: duration('scan_deadline').default(60_000),
 });
 
 const loggingObject = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Append an audit event per connection and per tool call to the state dir. */
   audit: z.boolean().default(true),
+  /** The walkthrough's name for `audit`. */
+  audit_enabled: z.boolean().optional(),
+  /** json (default; ISO timestamps) or pretty (human, through pino-pretty). */
+  format: z.enum(['json', 'pretty']).default('json'),
+  /** Report events to the Hub (when a hub is configured). */
+  hub_sync: z.boolean().optional(),
+  /** The walkthrough's Prometheus port: the admin endpoint (with /metrics) moves to 127.0.0.1:PORT. */
+  metrics_port: z.number().int().min(1).max(65535).optional(),
 });
 
-const hubField = z.union([z.url(), z.strictObject({ url: z.url() })]);
+const hubObject = z.strictObject({
+  url: z.url(),
+  /** Sent as a bearer token to the Hub. Never logged or printed. */
+  auth_token: z.string().min(1).optional(),
+  sync_interval: duration('sync_interval').default(60_000),
+});
+
+const hubField = z.union([z.url(), hubObject]);
 
 /** The file as written. Top-level service keys are the single-service form. */
 export const rawConfigSchema = z.strictObject({
@@ -184,9 +204,9 @@ export const rawConfigSchema = z.strictObject({
   protocol: z.enum(['tcp', 'mcp']).optional(),
   listen: listenField.optional(),
   backend: backendField.optional(),
-  mtls: mtlsObject.optional(),
+  mtls: mtlsField.optional(),
   allowed_services: z.array(z.string().min(1)).optional(),
-  revocation_refresh: durationMs.default(1_000),
+  revocation_refresh: duration('revocation_refresh').default(1_000),
   trusted_roots: z.array(z.string().min(1)).optional(),
   server_cert: serverCert.default(serverCert.parse({})),
   client_cert: clientCert.default(clientCert.parse({})),
@@ -198,6 +218,7 @@ export const rawConfigSchema = z.strictObject({
   mcp: mcpObject.default(mcpObject.parse({})),
   admin: adminObject.default(adminObject.parse({})),
   scan: scanObject.default(scanObject.parse({})),
+  ...walkthroughKeys,
 });
 
 export type RawConfig = z.infer<typeof rawConfigSchema>;
@@ -229,10 +250,23 @@ export interface ServiceConfig {
   path: string;
 }
 
+/** Something the user should know about how a key was read (not an error). */
+export interface ConfigNotice {
+  path: string;
+  message: string;
+}
+
+export interface HubSettings {
+  /** Never logged or printed (config check shows "[redacted]"). */
+  auth_token: string | undefined;
+  sync_interval: number;
+}
+
 export interface Config {
   version: 1;
   state_dir: string | undefined;
   hub: string | undefined;
+  hub_settings: HubSettings;
   service_id: string | undefined;
   services: ServiceConfig[];
   client_cert: ClientCertPolicy;
@@ -242,4 +276,6 @@ export interface Config {
   mcp: McpConfig & { self_secure: boolean };
   admin: AdminConfig;
   scan: ScanConfig;
+  /** How documented spellings were read, and features that load but act in a reduced way. */
+  notices: ConfigNotice[];
 }

@@ -113,7 +113,8 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
 
   function scheduleRenewal(m: Managed) {
     clearTimeout(m.renewTimer);
-    if (m.resolved?.source !== 'ca') return;
+    // server_cert.auto_renew: false leaves renewal to `tlsmcp renew --watch`.
+    if (m.resolved?.source !== 'ca' || !m.svc.server_cert.auto_renew) return;
     const at = m.resolved.notAfter.getTime() - m.svc.server_cert.renew_before;
     const wait = Math.max(0, Math.min(at - clock().getTime(), MAX_TIMER_MS));
     m.renewTimer = setTimeout(() => {

@@ -150,7 +150,7 @@ describe('deploy/kubernetes', () => {
     const configFile = envValue('TLSMCP_CONFIG')!.value!;
     expect(configFile.startsWith('/etc/tlsmcp/')).toBe(true);
     const text = configMap.data[configFile.slice('/etc/tlsmcp/'.length)]!;
-    const config = parseConfigText(text, 'configmap', { SERVICE_ID: envValue('SERVICE_ID')?.value, HUB_URL: envValue('HUB_URL')?.value });
+    const config = parseConfigText(text, 'configmap', { env: { SERVICE_ID: envValue('SERVICE_ID')?.value, HUB_URL: envValue('HUB_URL')?.value } });
     expect(config.services.map((s) => s.listen.address.port)).toEqual(sidecar.ports!.filter((p) => p.name === 'mtls').map((p) => p.containerPort));
     // The kubelet probes the admin port on the pod IP.
     expect(config.admin.enabled).toBe(true);

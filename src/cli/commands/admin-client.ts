@@ -7,6 +7,7 @@ import { TlsmcpError } from '../../errors.js';
 import { readRuntimeFile, type RuntimeInfo } from '../../supervisor/runtime-file.js';
 import { formatHostPort } from '../../util/address.js';
 import type { CliContext } from '../context.js';
+import { printJson } from '../output.js';
 
 export function findRunning(ctx: CliContext, cmd: Command): { info: RuntimeInfo; base: string } {
   const stateDir = ctx.stateDir(cmd, ctx.loadConfig(cmd));
@@ -23,6 +24,17 @@ export function findRunning(ctx: CliContext, cmd: Command): { info: RuntimeInfo;
   }
   const host = info.admin.host === '0.0.0.0' ? '127.0.0.1' : info.admin.host === '::' ? '::1' : info.admin.host;
   return { info, base: `http://${formatHostPort({ host, port: info.admin.port })}` };
+}
+
+/**
+ * For `status` and `reload`: nothing running is an ordinary answer, not a
+ * failure to explain at length: one line with the hint, exit 1.
+ */
+export function reportNotRunning(ctx: CliContext, err: unknown, json: boolean): number | undefined {
+  if (!(err instanceof TlsmcpError) || err.code !== 'ERR_NOT_RUNNING') return undefined;
+  if (json) printJson(ctx.io, { error: err.toJSON() });
+  else ctx.io.stderr.write(`tlsmcp: ${err.code}: ${err.message}; ${err.fix ?? 'start it with `tlsmcp run --config FILE`'}\n`);
+  return 1;
 }
 
 export async function callAdmin<T>(base: string, path: string, init: RequestInit = {}): Promise<T> {

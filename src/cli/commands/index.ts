@@ -20,13 +20,15 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   mcp: async () => (await import('./mcp.js')).registerMcpCommand,
   connect: async () => (await import('./connect.js')).registerConnectCommand,
   completion: async () => (await import('./completion.js')).registerCompletionCommand,
+  config: async () => (await import('./config.js')).registerConfigCommand,
+  renew: async () => (await import('./renew.js')).registerRenewCommand,
 };
 
 /** Commands that read the whole command tree, so every command is loaded for them. */
 const NEEDS_ALL = new Set(['completion']);
 
 /** Global options that take a value, so their value is not mistaken for the command. */
-const GLOBAL_WITH_VALUE = new Set(['--state', '--config', '--log-level']);
+const GLOBAL_WITH_VALUE = new Set(['--state', '--config', '--log-level', '--log-format']);
 
 /** The subcommand named in argv, if any. */
 export function commandName(argv: string[]): string | undefined {

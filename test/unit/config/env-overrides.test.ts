@@ -19,19 +19,19 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('config environment overrides', () => {
   it('HUB_URL and SERVICE_ID win over the file, and name the single service', () => {
-    const config = loadConfigFile(file, { HUB_URL: 'https://hub.cyphers.test', SERVICE_ID: 'api-01' });
+    const config = loadConfigFile(file, { env: { HUB_URL: 'https://hub.cyphers.test', SERVICE_ID: 'api-01' } });
     expect(config.hub).toBe('https://hub.cyphers.test');
     expect(config.service_id).toBe('api-01');
     expect(config.services.map((s) => s.name)).toEqual(['api-01']);
   });
 
   it('leaves the file alone when they are unset or empty', () => {
-    const config = loadConfigFile(file, { HUB_URL: '' });
+    const config = loadConfigFile(file, { env: { HUB_URL: '' } });
     expect(config.hub).toBe('https://hub.example.test');
     expect(config.service_id).toBe('from-file');
   });
 
   it('validates an override like the key it replaces', () => {
-    expect(() => loadConfigFile(file, { HUB_URL: 'not a url' })).toThrow(/hub/);
+    expect(() => loadConfigFile(file, { env: { HUB_URL: 'not a url' } })).toThrow(/hub/);
   });
 });

@@ -30,7 +30,7 @@ describe('tlsmcp://policy/{service_id}', () => {
     expect(api.mtls).toMatchObject({ mode: 'required', allowed_services: ['web'], allowed_uri_sans: ['spiffe://example.org/ns/prod/sa/web'], any_valid_certificate: false });
     expect(api.tls).toMatchObject({ min_version: 'TLSv1.2', versions: ['TLSv1.2', 'TLSv1.3'] });
     expect(api.ttl.client_cert).toEqual({ default_ttl: '1d', min_ttl: '1m', max_ttl: '7d' });
-    expect(api.ttl.server_cert).toMatchObject({ source: 'ca', ttl: '30d' });
+    expect(api.ttl.server_cert).toMatchObject({ source: 'ca', ttl: '90d' });
     const open = (await h.read('tlsmcp://policy/open')) as PolicyView;
     expect(open.tls.versions).toEqual(['TLSv1.3']);
     expect(open.mtls.any_valid_certificate).toBe(true);

@@ -9,6 +9,7 @@ import { describeCertificate, type CertDetails, type CertView } from '../../../c
 import { TlsmcpError } from '../../../errors.js';
 import type { CliContext } from '../../context.js';
 import { printJson, printLine } from '../../output.js';
+import { printServerCertInfo } from './server-info.js';
 import { relativeTime, resolvePath, runWithCa } from './shared.js';
 
 type Revocation = { status: 'revoked'; reason: string; at: string } | { status: 'good' } | { status: 'unknown' };
@@ -16,11 +17,13 @@ type Revocation = { status: 'revoked'; reason: string; at: string } | { status: 
 export function registerCertInfoCommand(cert: Command, ctx: CliContext): void {
   cert
     .command('info')
-    .description('show a certificate: subject, issuer, SANs, EKU, key, signature, validity, fingerprint, revocation')
-    .argument('<id-or-file>', 'certificate id or serial from `tlsmcp cert list`, or a PEM file')
+    .description('show a certificate: subject, issuer, SANs, EKU, key, signature, validity, fingerprint, revocation; with no argument, this instance\'s server certificates (expiry and renewal date)')
+    .argument('[id-or-file]', 'certificate id or serial from `tlsmcp cert list`, or a PEM file (default: the server certificate of each configured service)')
     .option('--json', 'print the details as JSON')
-    .action(async (target: string, opts: { json?: boolean }, cmd: Command) =>
-      runWithCa(ctx, cmd, Boolean(opts.json), async ({ ca }) => {
+    .action(async (target: string | undefined, opts: { json?: boolean }, cmd: Command) =>
+      runWithCa(ctx, cmd, Boolean(opts.json), async (opened) => {
+        if (target === undefined) return printServerCertInfo(ctx, opened, Boolean(opts.json));
+        const { ca } = opened;
         const file = asFile(resolvePath(ctx, target));
         let record: CertView | undefined;
         let details: CertDetails;
@@ -46,7 +49,7 @@ export function registerCertInfoCommand(cert: Command, ctx: CliContext): void {
             status,
             revocation,
           });
-          return;
+          return 0;
         }
         const san = [...details.sans.dns.map((d) => `DNS:${d}`), ...details.sans.ip.map((i) => `IP:${i}`), ...details.sans.uri.map((u) => `URI:${u}`), ...details.sans.email.map((e) => `email:${e}`)];
         const rows: [string, string][] = [
@@ -66,6 +69,7 @@ export function registerCertInfoCommand(cert: Command, ctx: CliContext): void {
           ['revocation', revocation.status === 'revoked' ? `revoked (${revocation.reason}) at ${revocation.at}` : revocation.status === 'good' ? 'not revoked' : 'unknown to this CA'],
         ];
         for (const [k, v] of rows) printLine(ctx.io, `${k.padEnd(11)} ${v}`);
+        return 0;
       }),
     );
 }

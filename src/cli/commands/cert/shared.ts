@@ -30,7 +30,7 @@ export function openCa(ctx: CliContext, cmd: Command): OpenedCa {
   const config = ctx.loadConfig(cmd);
   const stateDir = ctx.stateDir(cmd, config);
   // The CLI logs at warn unless --log-level says otherwise: its output is the result, not a log.
-  const logger = ctx.logger(cmd);
+  const logger = ctx.logger(cmd, config, { cliLevel: true });
   const audit = createAuditLog(statePaths(stateDir).auditLog, { enabled: config.logging.audit });
   const ca = createCertificateAuthority({ stateDir, policy: ttlPolicyFromConfig(config), logger, audit });
   return { ca, config, stateDir, close: () => audit.close() };
