@@ -6,6 +6,7 @@
 import { isLoopbackHost } from '../util/address.js';
 import {
   LIMIT_DEFAULTS,
+  hubSettingsOf,
   type Config,
   type RawConfig,
   type RawService,
@@ -90,12 +91,14 @@ export function normalizeConfig(raw: RawConfig, problems: ConfigProblem[]): Conf
     }
   }
 
-  const hub = typeof raw.hub === 'string' ? raw.hub : raw.hub?.url;
+  const hubSettings = hubSettingsOf(raw.hub);
+  const hub = hubSettings?.urls[0];
   const selfSecure = raw.mcp.self_secure ?? true;
   const config: Config = {
     version: 1,
     state_dir: raw.state_dir,
     hub,
+    hub_settings: hubSettings,
     service_id: raw.service_id,
     services,
     client_cert: raw.client_cert,
