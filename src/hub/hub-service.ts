@@ -50,6 +50,8 @@ export interface IssuedCert {
 
 export interface EnrollInput {
   token: string;
+  /** When given, the token must have been made for this service. */
+  service_id?: string | undefined;
   csr: string;
   server_names?: { dns?: string[] | undefined; ip?: string[] | undefined } | undefined;
   version?: string | undefined;
@@ -188,14 +190,15 @@ export function createHubService(options: HubServiceOptions) {
     instances: () => store.listInstances(),
 
     async enroll(input: EnrollInput): Promise<EnrollResult> {
-      const consumed = await store.consumeToken(hashToken(input.token), clock().toISOString());
+      const consumed = await store.consumeToken(hashToken(input.token), clock().toISOString(), input.service_id);
       if (!consumed.ok) {
-        const why = { unknown: 'is not known to this Hub', used: 'was already used', expired: 'has expired' }[consumed.reason];
+        const why = { unknown: 'is not known to this Hub', used: 'was already used', expired: 'has expired', service: `was made for another service than ${input.service_id ?? ''}` }[consumed.reason];
         throw new TlsmcpError('ERR_TOKEN_INVALID', `the enrollment token ${why}`, { fix: 'ask an admin for a new one: tlsmcp hub token create --service-id ID' });
       }
       const serviceId = consumed.service_id;
       const instanceId = randomUUID();
-      const client = await ca.issue({ type: 'client', service: serviceId, cn: `instance-${instanceId}`, csrPem: input.csr, ou: 'tlsmcp-instance' });
+      // CN = the service, so peers' allowed_services admit it; the instance is named by a URI SAN.
+      const client = await ca.issue({ type: 'client', service: serviceId, cn: serviceId, ou: 'tlsmcp-instance', uri: [`urn:tlsmcp:instance:${instanceId}`], csrPem: input.csr });
       const dns = input.server_names?.dns?.length ? input.server_names.dns : ['localhost'];
       const ip = input.server_names?.ip?.length ? input.server_names.ip : ['127.0.0.1'];
       const server = await ca.issue({ type: 'server', service: serviceId, cn: dns[0] ?? serviceId, dns, ip, csrPem: input.csr });

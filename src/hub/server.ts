@@ -87,7 +87,8 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
           hostname: options.listen.host,
           port: options.listen.port,
           createServer,
-          serverOptions: { cert: tls.cert, key: tls.key, ca: [ca.caCertPem()], requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.3' },
+          // The chain includes the CA so an enrolling instance can check it against the hash its token pins.
+          serverOptions: { cert: tls.cert.trimEnd() + '\n' + ca.caCertPem(), key: tls.key, ca: [ca.caCertPem()], requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.3' },
         },
         () => resolve(s),
       );

@@ -91,12 +91,13 @@ export function openSqliteStore(path: string): HubStore {
       tx(() => db.prepare('INSERT INTO tokens (hash, service_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(row.hash, row.service_id, row.created_at, row.expires_at));
     },
 
-    async consumeToken(hash, now): Promise<ConsumeTokenResult> {
+    async consumeToken(hash, now, serviceId): Promise<ConsumeTokenResult> {
       return tx(() => {
         const row = db.prepare('SELECT service_id, expires_at, used_at FROM tokens WHERE hash = ?').get(hash) as Row | undefined;
         if (!row) return { ok: false, reason: 'unknown' };
         if (row.used_at !== null) return { ok: false, reason: 'used' };
         if (Date.parse(String(row.expires_at)) <= Date.parse(now)) return { ok: false, reason: 'expired' };
+        if (serviceId !== undefined && serviceId !== row.service_id) return { ok: false, reason: 'service' };
         db.prepare('UPDATE tokens SET used_at = ? WHERE hash = ?').run(now, hash);
         return { ok: true, service_id: String(row.service_id) };
       });

@@ -13,12 +13,12 @@ export interface TokenRow {
   expires_at: string;
 }
 
-export type ConsumeTokenResult = { ok: true; service_id: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+export type ConsumeTokenResult = { ok: true; service_id: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' | 'service' };
 
 export interface HubStore {
   createToken(row: TokenRow): Promise<void>;
-  /** Marks the token used if it exists, is unused and unexpired at `now`; atomic. */
-  consumeToken(hash: string, now: string): Promise<ConsumeTokenResult>;
+  /** Marks the token used if it exists, is unused, unexpired at `now` and (when given) for `serviceId`; atomic. */
+  consumeToken(hash: string, now: string, serviceId?: string): Promise<ConsumeTokenResult>;
 
   addInstance(instance: Instance): Promise<void>;
   instanceBySerial(serial: string): Promise<Instance | undefined>;

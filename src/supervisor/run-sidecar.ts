@@ -19,6 +19,7 @@ import { VERSION } from '../version.js';
 import { startDemoBackend, type DemoBackend } from './demo-backend.js';
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { TlsmcpError } from '../errors.js';
+import { prepareHubSidecar } from '../hub/sidecar-hub.js';
 import { createSupervisor, type ProxySupervisor } from './supervisor.js';
 
 export interface RunSidecarOptions {
@@ -48,7 +49,6 @@ export interface Sidecar {
 
 export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
   const { logger, stateDir } = options;
-  let config = options.config;
   const paths = statePaths(stateDir);
   const running = readRuntimeFile(stateDir);
   if (running && running.pid !== process.pid) {
@@ -56,6 +56,10 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
       fix: `use \`tlsmcp status\` / \`tlsmcp reload\` on it, stop it (kill -TERM ${running.pid}), or give this one another --state`,
     });
   }
+  // The Hub hook (hub: set): enrollment, the Hub's certificates and trust anchor, and the follower.
+  const hub = await prepareHubSidecar({ config: options.config, stateDir, logger });
+  const withHub = (c: Config) => (hub ? hub.applyTo(c) : c);
+  let config = withHub(options.config);
   const auditLog = createAuditLog(paths.auditLog, { enabled: config.logging.audit, onError: (err) => logger.error({ event: 'audit_write_failed', err: err.message }, 'cannot append to the audit log') });
   const ca = createCertificateAuthority({ stateDir, policy: ttlPolicyFromConfig(config), logger, audit: auditLog });
   let demoBackend: DemoBackend | undefined;
@@ -80,15 +84,16 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
   const reload = async (service?: string) => {
     if (options.configFile) {
       try {
-        config = loadConfigFile(options.configFile);
+        config = withHub(loadConfigFile(options.configFile));
       } catch (err) {
         logger.error({ event: 'reload_config_invalid', err: (err as Error).message }, 'the config file has problems; keeping the running config');
         return [{ service: service ?? '*', reloaded: false, applied: [], needs_restart: [], error: (err as Error).message }];
       }
       return supervisor.reload({ config, ...(service ? { service } : {}) });
     }
-    return supervisor.reload(service ? { service } : {});
+    return supervisor.reload({ ...(hub ? { config: withHub(config) } : {}), ...(service ? { service } : {}) });
   };
+  hub?.start({ onRevoked: (serials) => void supervisor.revoke(serials), onPolicy: () => void reload() });
 
   let admin: AdminServer | undefined;
   if (config.admin.enabled) {
@@ -104,6 +109,7 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
         logger,
       });
     } catch (err) {
+      await hub?.close();
       await supervisor.close({ drainMs: 0 });
       await demoBackend?.close();
       await auditLog.close();
@@ -136,6 +142,7 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
       for (const hook of closeHooks) {
         await hook().catch((err: unknown) => logger.error({ event: 'close_hook_failed', err: (err as Error).message }, 'a component failed to close'));
       }
+      await hub?.close();
       await admin?.close();
       await supervisor.close(opts);
       await demoBackend?.close();

@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   reload: async () => (await import('./reload.js')).registerReloadCommand,
   mcp: async () => (await import('./mcp.js')).registerMcpCommand,
   connect: async () => (await import('./connect.js')).registerConnectCommand,
+  hub: async () => (await import('./hub.js')).registerHubCommand,
 };
 
 /** Global options that take a value, so their value is not mistaken for the command. */

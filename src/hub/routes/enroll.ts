@@ -6,6 +6,7 @@ import { errorResponses, json, type HubApp, type RouteDeps } from './common.js';
 const enrollBody = z
   .object({
     token: z.string().min(16).max(200),
+    service_id: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/, 'a service name').optional(),
     csr: z.string().min(1).openapi({ description: "PEM PKCS#10 of the instance's key, made locally" }),
     server_names: z.object({ dns: z.array(z.string().min(1)).max(50).optional(), ip: z.array(z.string().min(1)).max(50).optional() }).optional(),
     version: z.string().max(64).optional(),
