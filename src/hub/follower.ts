@@ -12,7 +12,7 @@ import { createMtlsFetch, type MtlsFetch } from '../connect/mtls-fetch.js';
 import type { Logger } from '../logger.js';
 import { VERSION } from '../version.js';
 import { backoffDelay } from './backoff.js';
-import { mergeFeedCache, readCredentials, readFeedCache, sidecarHubPaths, storePolicy } from './sidecar-files.js';
+import { readCredentials, readFeedCache, sidecarHubPaths, storePolicy, writeFeedCache, type FeedCache } from './sidecar-files.js';
 import { feedEntrySchema, policyRecordSchema, revocationSchema, type FleetEvent, type PolicyRecord, type Revocation } from './types.js';
 import { z } from 'zod';
 
@@ -27,7 +27,11 @@ export interface HubFollowerOptions {
   /** How often queued events (and the cursor) are sent; default min(sync interval, 10 s). */
   reportIntervalMs?: number;
   logger: Logger;
-  /** Revocations not seen before, already on disk when this runs. */
+  /**
+   * Revocations not seen before. Called as soon as they arrive; they are written
+   * to disk right after (the cursor on disk only moves with them, so a crash in
+   * between means they are fetched again, never missed).
+   */
   onRevocations: (revocations: Revocation[]) => void;
   /** A policy newer than the cached one, already on disk. */
   onPolicy?: (record: PolicyRecord) => void;
@@ -67,15 +71,50 @@ export function createHubFollower(options: HubFollowerOptions): HubFollower {
   let reportTimer: NodeJS.Timeout | undefined;
   let attempt = 0;
   const queue: FleetEvent[] = [];
-  const status: HubFollowerStatus = { connected: false, url: null, cursor: readFeedCache(paths).cursor, last_sync: null, last_error: null };
+  const cache: FeedCache = readFeedCache(paths);
+  const known = new Set(cache.revoked.map((r) => r.serial));
+  const status: HubFollowerStatus = { connected: false, url: null, cursor: cache.cursor, last_sync: null, last_error: null };
+  let persisting: Promise<void> | undefined;
+  let dirty = false;
+
+  /** Writes the in-memory cache; writes are serialized and coalesced. */
+  function persist(): void {
+    if (persisting) {
+      dirty = true;
+      return;
+    }
+    persisting = (async () => {
+      do {
+        dirty = false;
+        try {
+          await writeFeedCache(paths, { version: 1, cursor: cache.cursor, revoked: [...cache.revoked] });
+        } catch (err) {
+          logger.error({ event: 'hub_cache_write_failed', err: (err as Error).message }, 'cannot write the Hub feed cache; will retry with the next change');
+        }
+      } while (dirty);
+    })().finally(() => (persisting = undefined));
+  }
 
   const url = () => options.urls[urlIndex % options.urls.length]!;
 
   function applyRevocations(revocations: Revocation[], cursor: number) {
-    const fresh = mergeFeedCache(paths, revocations, cursor);
-    status.cursor = Math.max(status.cursor, cursor);
-    status.last_sync = new Date().toISOString();
+    const fresh = revocations.filter((r) => !known.has(r.serial));
+    for (const r of fresh) {
+      known.add(r.serial);
+      cache.revoked.push(r);
+    }
     if (fresh.length > 0) options.onRevocations(fresh);
+    if (!advance(cursor) && fresh.length > 0) persist();
+    status.last_sync = new Date().toISOString();
+  }
+
+  /** Moves the cursor forward and persists; false when it was not ahead. */
+  function advance(cursor: number): boolean {
+    if (cursor <= cache.cursor) return false;
+    cache.cursor = cursor;
+    status.cursor = cursor;
+    persist();
+    return true;
   }
 
   function applyPolicy(record: PolicyRecord) {
@@ -115,8 +154,7 @@ export function createHubFollower(options: HubFollowerOptions): HubFollower {
         if (entry.type === 'revocation') applyRevocations([entry.data], entry.seq);
         else {
           applyPolicy(entry.data);
-          mergeFeedCache(paths, [], entry.seq);
-          status.cursor = Math.max(status.cursor, entry.seq);
+          advance(entry.seq);
         }
       } catch (err) {
         logger.error({ event: 'hub_event_invalid', err: (err as Error).message }, 'ignored a stream event that does not parse');
@@ -173,7 +211,7 @@ export function createHubFollower(options: HubFollowerOptions): HubFollower {
       reportTimer.unref();
     },
     status: () => ({ ...status }),
-    revokedSerials: () => readFeedCache(paths).revoked.map((r) => r.serial),
+    revokedSerials: () => cache.revoked.map((r) => r.serial),
     report(events) {
       queue.push(...events);
       if (queue.length > MAX_QUEUE) queue.splice(0, queue.length - MAX_QUEUE);
@@ -184,6 +222,7 @@ export function createHubFollower(options: HubFollowerOptions): HubFollower {
       clearInterval(reportTimer);
       source?.close();
       await http?.destroy().catch(() => undefined);
+      await persisting;
     },
   };
 }

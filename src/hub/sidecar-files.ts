@@ -4,8 +4,10 @@
  * the enrollment record, and the caches that let it run with the Hub down: the
  * revocations with the feed cursor, and the policies.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { readJsonFile, writeJsonFile } from '../state/json-file.js';
@@ -61,6 +63,27 @@ export function mergeFeedCache(paths: SidecarHubPaths, revocations: Revocation[]
   const fresh = revocations.filter((r) => !known.has(r.serial));
   writeJsonFile(paths.feed, { version: 1, cursor: Math.max(cache.cursor, cursor), revoked: [...cache.revoked, ...fresh] });
   return fresh;
+}
+
+/**
+ * Writes the feed cache atomically (temp file, fsync, rename) without blocking
+ * the event loop: a follower persists after it applied a revocation, and many
+ * followers in one process (the fleet benchmark) must not wait on each other's fsync.
+ */
+export async function writeFeedCache(paths: SidecarHubPaths, cache: FeedCache): Promise<void> {
+  await mkdir(dirname(paths.feed), { recursive: true, mode: 0o700 });
+  const tmp = join(dirname(paths.feed), `.${basename(paths.feed)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(`${JSON.stringify(cache, null, 2)}\n`);
+    await handle.datasync();
+  } catch (err) {
+    await handle.close();
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  await rename(tmp, paths.feed);
 }
 
 export function readPolicies(paths: SidecarHubPaths): Record<string, PolicyRecord> {

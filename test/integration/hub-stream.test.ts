@@ -92,8 +92,9 @@ describe('the Hub stream', () => {
     await f.admin.fetch(`${f.hub.url}/api/v1/policy/api`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ allowed_services: ['web'] }) });
     await waitFor(() => policies.includes(1), { what: 'the pushed policy' });
     const paths = sidecarHubPaths(stateDir);
+    // Applied first, written right after: wait for the disk to catch up.
+    await waitFor(() => readFeedCache(paths).cursor === 3, { what: 'the cursor on disk' });
     expect(readFeedCache(paths).revoked.map((r) => r.serial).sort()).toEqual([before, after].sort());
-    expect(readFeedCache(paths).cursor).toBe(3);
     expect(readPolicies(paths).api?.policy.allowed_services).toEqual(['web']);
     expect(follower.revokedSerials().sort()).toEqual([before, after].sort());
     // The follower reports its cursor: the Hub shows the instance in sync.
