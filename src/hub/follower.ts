@@ -53,6 +53,8 @@ export interface HubFollower {
   revokedSerials(): string[];
   /** Queues events for the next batch to the Hub. */
   report(events: FleetEvent[]): void;
+  /** A JSON request to the Hub with the instance certificate (e.g. renewals); throws when it fails. */
+  request<T>(method: string, path: string, body?: unknown): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -215,6 +217,17 @@ export function createHubFollower(options: HubFollowerOptions): HubFollower {
     report(events) {
       queue.push(...events);
       if (queue.length > MAX_QUEUE) queue.splice(0, queue.length - MAX_QUEUE);
+    },
+    async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+      if (!http) throw new Error('not connected to the Hub yet');
+      const res = await http.fetch(new URL(path, url()).toString(), {
+        method,
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      const answer = (await res.json()) as T & { error?: { message: string } };
+      if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${answer.error?.message ?? ''}`.trim());
+      return answer;
     },
     async close() {
       closed = true;

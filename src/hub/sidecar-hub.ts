@@ -17,9 +17,11 @@ import { TlsmcpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { withStateLock } from '../state/lock.js';
 import { statePaths } from '../state/state-dir.js';
+import type { SupervisorMetrics } from '../supervisor/supervisor.js';
 import { defaultServerNames } from '../supervisor/tls-material.js';
 import { enrollInstance } from './enroll.js';
 import { createHubFollower, type HubFollower } from './follower.js';
+import { startServerCertRenewal } from './server-cert-renewal.js';
 import { readEnrollment, readFeedCache, readPolicies, sidecarHubPaths } from './sidecar-files.js';
 import type { Revocation } from './types.js';
 
@@ -34,6 +36,8 @@ export interface HubSidecar {
   /** The config with the Hub's certificates, trust anchor and cached policies applied. */
   applyTo(config: Config): Config;
   start(hooks: HubSidecarHooks): void;
+  /** Wraps the supervisor's metrics so connection events also go to the Hub, in batches. */
+  tapMetrics(metrics: SupervisorMetrics): SupervisorMetrics;
   follower: HubFollower;
   close(): Promise<void>;
 }
@@ -106,13 +110,39 @@ export async function prepareHubSidecar(options: { config: Config; stateDir: str
     return next;
   };
 
+  let renewal: { close(): void } | undefined;
   return {
     applyTo: (config) => ({ ...config, services: config.services.map(applyService) }),
     start(h) {
       hooks = h;
       follower.start();
+      // The server certificate is the Hub's to renew; the largest renew_before of the services using it (the earliest renewal) wins.
+      const users = options.config.services.filter((s) => s.mode === 'server' && !s.server_cert.cert_file);
+      if (users.length > 0) {
+        renewal = startServerCertRenewal({ paths, follower, renewBeforeMs: Math.max(...users.map((s) => s.server_cert.renew_before)), retryMs: settings.sync_interval, logger });
+      }
     },
+    tapMetrics: (metrics) => ({
+      ...metrics,
+      connections(service, events) {
+        metrics.connections(service, events);
+        follower.report(
+          events.map((e) => ({
+            kind: 'connection' as const,
+            time: e.time,
+            service,
+            result: e.result,
+            ...(e.serial ? { serial: e.serial } : {}),
+            ...(e.peer_cn ? { peer_cn: e.peer_cn } : {}),
+            detail: { reason: e.reason, bytes_in: e.bytes_in, bytes_out: e.bytes_out, duration_ms: e.duration_ms, handshake_s: e.handshake_s },
+          })),
+        );
+      },
+    }),
     follower,
-    close: () => follower.close(),
+    close: async () => {
+      renewal?.close();
+      await follower.close();
+    },
   };
 }

@@ -71,7 +71,7 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
     demoBackend = await startDemoBackend('127.0.0.1', DEMO_BACKEND_PORT);
   }
   const metrics = createProxyMetrics();
-  const supervisor = createSupervisor({ config, ca, logger, auditLog, stateDir, metrics });
+  const supervisor = createSupervisor({ config, ca, logger, auditLog, stateDir, metrics: hub ? hub.tapMetrics(metrics) : metrics });
   const startedAt = new Date();
   try {
     await supervisor.start();

@@ -53,7 +53,7 @@ export async function startHubProcess(stateDir: string, listen = '127.0.0.1:0'):
       if (handle.child.exitCode !== null) throw new Error(`hub serve exited early:\n${handle.output()}`);
       return /hub listening on (https:\/\/\S+)/.exec(handle.output())?.[1];
     },
-    { timeoutMs: 20_000, what: 'hub serve to listen' },
+    { timeoutMs: 60_000, what: 'hub serve to listen' },
   );
   return { ...handle, url, port: Number(new URL(url).port) };
 }
@@ -102,7 +102,7 @@ export async function startSidecarProcess(options: { dir: string; hubUrl: string
       const parsed = JSON.parse(readFileSync(runtimeFile, 'utf8')) as { pid: number; services: { listen: string }[] };
       return parsed.pid === handle.child.pid ? parsed : undefined;
     },
-    { timeoutMs: 20_000, what: 'tlsmcp run to listen' },
+    { timeoutMs: 60_000, what: 'tlsmcp run to listen' },
   );
   return { ...handle, stateDir, configFile, port: Number(info.services[0]!.listen.split(':').pop()) };
 }

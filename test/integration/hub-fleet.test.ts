@@ -82,6 +82,21 @@ describe('the Hub and three enrolled sidecars', () => {
     for (const s of sidecars) expect(await echoes(s.port, valid)).toBe(true);
   });
 
+  it('applies a policy change live on each sidecar (allowed_services), and reports its feed position to the Hub', async () => {
+    expect((await api.call('PUT', `/api/v1/policy/${SERVICE}`, { allowed_services: ['someone-else'] })).status).toBe(200);
+    for (const s of sidecars) await waitFor(async () => !(await echoes(s.port, valid)), { timeoutMs: 10_000, what: 'the policy to refuse client-app' });
+    const { body } = await api.call<{ cursor: number }>('GET', '/api/v1/certs/revocations');
+    expect((await api.call('PUT', `/api/v1/policy/${SERVICE}`, { allowed_services: ['client-app'] })).status).toBe(200);
+    for (const s of sidecars) await waitFor(() => echoes(s.port, valid), { timeoutMs: 10_000, what: 'the policy to admit client-app again' });
+    await waitFor(
+      async () => {
+        const { body: list } = await api.call<{ instances: { cursor: number | null }[] }>('GET', '/api/v1/instances');
+        return list.instances.every((i) => (i.cursor ?? 0) > body.cursor);
+      },
+      { timeoutMs: 10_000, what: 'every instance to report its cursor' },
+    );
+  }, 60_000);
+
   it('DELETE /api/v1/certs/{id} cuts a live connection on each sidecar within 1 s (20 revocations)', async () => {
     const latencies: number[] = [];
     for (let round = 0; round < 20; round++) {

@@ -12,7 +12,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EventSource } from 'eventsource';
 import { createSilentLogger } from '../../src/logger.js';
 import { createHubFollower, type HubFollower } from '../../src/hub/follower.js';
-import { readCredentials, readFeedCache, readPolicies, sidecarHubPaths } from '../../src/hub/sidecar-files.js';
+import { readCredentials, readEnrollment, readFeedCache, readPolicies, sidecarHubPaths } from '../../src/hub/sidecar-files.js';
+import { startServerCertRenewal } from '../../src/hub/server-cert-renewal.js';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createMtlsFetch } from '../../src/connect/mtls-fetch.js';
 import type { Revocation } from '../../src/hub/types.js';
 import { startInProcessHub, type InProcessHub } from '../helpers/hub-inprocess.js';
@@ -106,6 +109,32 @@ describe('the Hub stream', () => {
       },
       { what: 'the instance to report its cursor' },
     );
+  });
+});
+
+describe('server certificate renewal', () => {
+  it('has the Hub renew the server certificate renew_before ahead of expiry, keeping the key', async () => {
+    fleet = await startInProcessHub();
+    const f = fleet;
+    const { stateDir } = await f.enroll('api');
+    const paths = sidecarHubPaths(stateDir);
+    const before = new X509Certificate(readFileSync(paths.serverCert, 'utf8'));
+    const enrolledId = readEnrollment(paths)!.server_cert_id;
+    follower = createHubFollower({ urls: [f.hub.url], stateDir, serviceIds: ['api'], syncIntervalMs: 100, logger: createSilentLogger(), onRevocations: () => undefined });
+    follower.start();
+    // 31 days ahead of a 30-day certificate: due now.
+    const renewal = startServerCertRenewal({ paths, follower, renewBeforeMs: 31 * 86_400_000, retryMs: 100, logger: createSilentLogger() });
+    try {
+      await waitFor(() => readEnrollment(paths)!.server_cert_id !== enrolledId, { what: 'the renewal' });
+      const after = new X509Certificate(readFileSync(paths.serverCert, 'utf8'));
+      expect(after.serialNumber).not.toBe(before.serialNumber);
+      expect(after.publicKey.export({ type: 'spki', format: 'pem' })).toBe(before.publicKey.export({ type: 'spki', format: 'pem' }));
+      const res = await f.admin.fetch(`${f.hub.url}/api/v1/instances`);
+      const { instances } = (await res.json()) as { instances: { server_cert_id: string }[] };
+      expect(instances[0]!.server_cert_id).toBe(readEnrollment(paths)!.server_cert_id);
+    } finally {
+      renewal.close();
+    }
   });
 });
 
