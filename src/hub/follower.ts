@@ -44,6 +44,8 @@ export interface HubFollowerStatus {
   cursor: number;
   last_sync: string | null;
   last_error: string | null;
+  /** Delay from the last change on the Hub (its revoked_at / at) to this follower applying it, ms. */
+  sync_latency_ms: number | null;
 }
 
 export interface HubFollower {
@@ -75,7 +77,7 @@ export function createHubFollower(options: HubFollowerOptions): HubFollower {
   const queue: FleetEvent[] = [];
   const cache: FeedCache = readFeedCache(paths);
   const known = new Set(cache.revoked.map((r) => r.serial));
-  const status: HubFollowerStatus = { connected: false, url: null, cursor: cache.cursor, last_sync: null, last_error: null };
+  const status: HubFollowerStatus = { connected: false, url: null, cursor: cache.cursor, last_sync: null, last_error: null, sync_latency_ms: null };
   let persisting: Promise<void> | undefined;
   let dirty = false;
 
@@ -153,6 +155,7 @@ export function createHubFollower(options: HubFollowerOptions): HubFollower {
     const onEntry = (e: { data: string }) => {
       try {
         const entry = feedEntrySchema.parse(JSON.parse(e.data));
+        status.sync_latency_ms = Math.max(0, Date.now() - Date.parse(entry.type === 'revocation' ? entry.data.revoked_at : entry.at));
         if (entry.type === 'revocation') applyRevocations([entry.data], entry.seq);
         else {
           applyPolicy(entry.data);

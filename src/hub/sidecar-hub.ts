@@ -11,6 +11,7 @@
  * Each revocation is also appended to the state dir's revocations.json, the
  * list the supervisor reads at start and watches.
  */
+import { Gauge, type Registry } from 'prom-client';
 import type { Config, ServiceConfig } from '../config/schema.js';
 import { appendRevocation, readRevocations, writeRevocations } from '../ca/inventory.js';
 import { TlsmcpError } from '../errors.js';
@@ -36,8 +37,11 @@ export interface HubSidecar {
   /** The config with the Hub's certificates, trust anchor and cached policies applied. */
   applyTo(config: Config): Config;
   start(hooks: HubSidecarHooks): void;
-  /** Wraps the supervisor's metrics so connection events also go to the Hub, in batches. */
-  tapMetrics(metrics: SupervisorMetrics): SupervisorMetrics;
+  /**
+   * Wraps the supervisor's metrics so connection events also go to the Hub, in
+   * batches, and registers the Hub gauges in its registry when it has one.
+   */
+  tapMetrics(metrics: SupervisorMetrics & { registry?: Registry }): SupervisorMetrics;
   follower: HubFollower;
   close(): Promise<void>;
 }
@@ -122,27 +126,52 @@ export async function prepareHubSidecar(options: { config: Config; stateDir: str
         renewal = startServerCertRenewal({ paths, follower, renewBeforeMs: Math.max(...users.map((s) => s.server_cert.renew_before)), retryMs: settings.sync_interval, logger });
       }
     },
-    tapMetrics: (metrics) => ({
-      ...metrics,
-      connections(service, events) {
-        metrics.connections(service, events);
-        follower.report(
-          events.map((e) => ({
-            kind: 'connection' as const,
-            time: e.time,
-            service,
-            result: e.result,
-            ...(e.serial ? { serial: e.serial } : {}),
-            ...(e.peer_cn ? { peer_cn: e.peer_cn } : {}),
-            detail: { reason: e.reason, bytes_in: e.bytes_in, bytes_out: e.bytes_out, duration_ms: e.duration_ms, handshake_s: e.handshake_s },
-          })),
-        );
-      },
-    }),
+    tapMetrics(metrics) {
+      registerHubGauges(metrics.registry, follower);
+      return {
+        ...metrics,
+        connections(service, events) {
+          metrics.connections(service, events);
+          follower.report(
+            events.map((e) => ({
+              kind: 'connection' as const,
+              time: e.time,
+              service,
+              result: e.result,
+              ...(e.serial ? { serial: e.serial } : {}),
+              ...(e.peer_cn ? { peer_cn: e.peer_cn } : {}),
+              detail: { reason: e.reason, bytes_in: e.bytes_in, bytes_out: e.bytes_out, duration_ms: e.duration_ms, handshake_s: e.handshake_s },
+            })),
+          );
+        },
+      };
+    },
     follower,
     close: async () => {
       renewal?.close();
       await follower.close();
     },
   };
+}
+
+/** tlsmcp_hub_sync_latency_seconds (the seed's tlsmcp_hub_sync_latency_ms, in seconds) and tlsmcp_hub_connected, read at scrape time. */
+function registerHubGauges(registry: Registry | undefined, follower: HubFollower): void {
+  if (!registry) return;
+  new Gauge({
+    name: 'tlsmcp_hub_sync_latency_seconds',
+    help: 'Delay from the last change on the Hub (revocation or policy) to this sidecar applying it.',
+    registers: [registry],
+    collect() {
+      const ms = follower.status().sync_latency_ms;
+      if (ms !== null) this.set(ms / 1000);
+    },
+  });
+  new Gauge({
+    name: 'tlsmcp_hub_connected',
+    help: '1 while the sidecar follows the Hub stream, 0 while it serves on cached state.',
+    registers: [registry],
+    collect() {
+      this.set(follower.status().connected ? 1 : 0);
+    },
+  });
 }

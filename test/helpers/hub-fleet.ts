@@ -76,7 +76,7 @@ export interface SidecarProcess extends ChildHandle {
 }
 
 /** Writes the sidecar config (service `serviceId`, hub.url, a fast sync_interval) and starts `tlsmcp run`. */
-export async function startSidecarProcess(options: { dir: string; hubUrl: string | string[]; serviceId: string; backendPort: number; syncInterval?: string }): Promise<SidecarProcess> {
+export async function startSidecarProcess(options: { dir: string; hubUrl: string | string[]; serviceId: string; backendPort: number; syncInterval?: string; authToken?: string }): Promise<SidecarProcess> {
   const stateDir = join(options.dir, 'state');
   const configFile = join(options.dir, 'tlsmcp.yaml');
   const urls = Array.isArray(options.hubUrl) ? options.hubUrl : [options.hubUrl];
@@ -87,7 +87,7 @@ export async function startSidecarProcess(options: { dir: string; hubUrl: string
       `service_id: ${options.serviceId}`,
       'listen: "127.0.0.1:0"',
       `backend: "127.0.0.1:${options.backendPort}"`,
-      `hub: { url: [${urls.map((u) => JSON.stringify(u)).join(', ')}], sync_interval: ${options.syncInterval ?? '300ms'} }`,
+      `hub: { url: [${urls.map((u) => JSON.stringify(u)).join(', ')}], sync_interval: ${options.syncInterval ?? '300ms'}${options.authToken ? `, auth_token: ${JSON.stringify(options.authToken)}` : ''} }`,
       'admin: { enabled: false }',
       'logging: { level: info }',
       '',

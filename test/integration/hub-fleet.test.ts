@@ -36,6 +36,7 @@ let api: AdminApi;
 let backend: CountingBackend;
 const sidecars: SidecarProcess[] = [];
 const revoked: ClientCert[] = [];
+const tokens: string[] = [];
 let valid: ClientCert;
 
 function percentile(values: number[], p: number): number {
@@ -54,13 +55,21 @@ beforeAll(async () => {
   await hubInit(hubState);
   hub = await startHubProcess(hubState);
   api = adminApi(hubState, hub.url);
-  for (let i = 0; i < 3; i++) {
-    const sdir = join(dir, `sidecar-${i}`);
-    mkdirSync(sdir);
-    const enrolled = await enrollSidecar(sdir, hub.url, SERVICE, await createToken(hubState, SERVICE));
+  // Two enroll with `tlsmcp init --hub-url`, the third on its first `tlsmcp run` with hub.auth_token.
+  for (let i = 0; i < 3; i++) mkdirSync(join(dir, `sidecar-${i}`));
+  for (let i = 0; i < 2; i++) {
+    const token = await createToken(hubState, SERVICE);
+    tokens.push(token);
+    const enrolled = await enrollSidecar(join(dir, `sidecar-${i}`), hub.url, SERVICE, token);
     if (enrolled.code !== 0) throw new Error(`enrollment failed: ${enrolled.stderr}`);
   }
-  sidecars.push(...(await Promise.all([0, 1, 2].map((i) => startSidecarProcess({ dir: join(dir, `sidecar-${i}`), hubUrl: hub.url, serviceId: SERVICE, backendPort: backend.port })))));
+  const runToken = await createToken(hubState, SERVICE);
+  tokens.push(runToken);
+  sidecars.push(
+    ...(await Promise.all(
+      [0, 1, 2].map((i) => startSidecarProcess({ dir: join(dir, `sidecar-${i}`), hubUrl: hub.url, serviceId: SERVICE, backendPort: backend.port, ...(i === 2 ? { authToken: runToken } : {}) })),
+    )),
+  );
   // Every sidecar follows the stream before the tests revoke anything.
   await waitFor(async () => {
     const { body } = await api.call<{ instances: { last_seen: string | null }[] }>('GET', '/api/v1/instances');
@@ -173,5 +182,10 @@ describe('the Hub and three enrolled sidecars', () => {
     const late = await enrollSidecar(join(dir, 'late'), hub.url, SERVICE, expired);
     expect(late.code).toBe(1);
     expect(JSON.parse(late.stdout).error.message).toMatch(/expired/);
+    // Tokens are secrets: never in the Hub's or the sidecars' logs (the sidecars log at info).
+    for (const t of [...tokens, token, expired]) {
+      expect(hub.output()).not.toContain(t);
+      for (const s of sidecars) expect(s.output()).not.toContain(t);
+    }
   }, 60_000);
 });
