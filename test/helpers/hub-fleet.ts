@@ -72,6 +72,8 @@ export async function createToken(hubState: string, serviceId: string, ttl = '1h
 export interface SidecarProcess extends ChildHandle {
   stateDir: string;
   port: number;
+  /** http://127.0.0.1:PORT of its admin endpoint. */
+  admin: string;
   configFile: string;
 }
 
@@ -88,7 +90,7 @@ export async function startSidecarProcess(options: { dir: string; hubUrl: string
       'listen: "127.0.0.1:0"',
       `backend: "127.0.0.1:${options.backendPort}"`,
       `hub: { url: [${urls.map((u) => JSON.stringify(u)).join(', ')}], sync_interval: ${options.syncInterval ?? '300ms'}${options.authToken ? `, auth_token: ${JSON.stringify(options.authToken)}` : ''} }`,
-      'admin: { enabled: false }',
+      'admin: { address: "127.0.0.1:0" }',
       'logging: { level: info }',
       '',
     ].join('\n'),
@@ -99,12 +101,12 @@ export async function startSidecarProcess(options: { dir: string; hubUrl: string
     () => {
       if (handle.child.exitCode !== null) throw new Error(`tlsmcp run exited early:\n${handle.output()}`);
       if (!existsSync(runtimeFile)) return undefined;
-      const parsed = JSON.parse(readFileSync(runtimeFile, 'utf8')) as { pid: number; services: { listen: string }[] };
+      const parsed = JSON.parse(readFileSync(runtimeFile, 'utf8')) as { pid: number; admin: { port: number }; services: { listen: string }[] };
       return parsed.pid === handle.child.pid ? parsed : undefined;
     },
     { timeoutMs: 60_000, what: 'tlsmcp run to listen' },
   );
-  return { ...handle, stateDir, configFile, port: Number(info.services[0]!.listen.split(':').pop()) };
+  return { ...handle, stateDir, configFile, port: Number(info.services[0]!.listen.split(':').pop()), admin: `http://127.0.0.1:${info.admin.port}` };
 }
 
 export async function enrollSidecar(dir: string, hubUrl: string, serviceId: string, token: string) {

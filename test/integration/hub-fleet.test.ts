@@ -104,6 +104,11 @@ describe('the Hub and three enrolled sidecars', () => {
       },
       { timeoutMs: 10_000, what: 'every instance to report its cursor' },
     );
+    for (const s of sidecars) {
+      const metrics = await (await fetch(`${s.admin}/metrics`)).text();
+      expect(metrics).toMatch(/^tlsmcp_hub_connected 1$/m);
+      expect(metrics).toMatch(/^tlsmcp_hub_sync_latency_seconds \d/m);
+    }
   }, 60_000);
 
   it('DELETE /api/v1/certs/{id} cuts a live connection on each sidecar within 1 s (20 revocations)', async () => {
