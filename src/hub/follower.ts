@@ -55,6 +55,8 @@ export interface HubFollower {
   revokedSerials(): string[];
   /** Queues events for the next batch to the Hub. */
   report(events: FleetEvent[]): void;
+  /** Drops the stream and connects again now, with the credentials on disk (after a renewal). */
+  reconnect(): void;
   /** A JSON request to the Hub with the instance certificate (e.g. renewals); throws when it fails. */
   request<T>(method: string, path: string, body?: unknown): Promise<T>;
   close(): Promise<void>;
@@ -220,6 +222,14 @@ export function createHubFollower(options: HubFollowerOptions): HubFollower {
     report(events) {
       queue.push(...events);
       if (queue.length > MAX_QUEUE) queue.splice(0, queue.length - MAX_QUEUE);
+    },
+    reconnect() {
+      if (closed || !started) return;
+      clearTimeout(retryTimer);
+      source?.close();
+      source = undefined;
+      status.connected = false;
+      void connect().catch(fail);
     },
     async request<T>(method: string, path: string, body?: unknown): Promise<T> {
       if (!http) throw new Error('not connected to the Hub yet');

@@ -87,12 +87,15 @@ export function createHubService(options: HubServiceOptions) {
     const { policy } = await store.policy(service);
     const limit = type === 'client' ? policy.client_max_ttl : policy.server_max_ttl;
     const limitMs = limit ? parseDuration(limit) : undefined;
-    if (limitMs !== undefined && (ms ?? (type === 'client' ? options.policy.client.default_ttl : options.policy.server.ttl)) > limitMs) {
+    if (limitMs === undefined) return ms;
+    // No ttl asked: the CA's default, capped by the service's policy.
+    if (ms === undefined) return Math.min(limitMs, type === 'client' ? options.policy.client.default_ttl : options.policy.server.ttl);
+    if (ms > limitMs) {
       throw new TlsmcpError('ERR_CERT_TTL', `ttl: exceeds the ${type}_max_ttl of service ${service}'s policy (${formatDuration(limitMs)})`, {
         fix: `ask for ${formatDuration(limitMs)} or less, or change the policy with PUT /api/v1/policy/${service}`,
       });
     }
-    return ms ?? (limitMs !== undefined && type === 'client' ? Math.min(limitMs, options.policy.client.default_ttl) : undefined);
+    return ms;
   }
 
   function issued(r: { record: { id: string; serial: string; type: CertType; service: string; not_before: string; not_after: string }; certPem: string; caPem: string; keyPem: string | undefined }): IssuedCert {
@@ -198,7 +201,8 @@ export function createHubService(options: HubServiceOptions) {
       const serviceId = consumed.service_id;
       const instanceId = randomUUID();
       // CN = the service, so peers' allowed_services admit it; the instance is named by a URI SAN.
-      const client = await ca.issue({ type: 'client', service: serviceId, cn: serviceId, ou: 'tlsmcp-instance', uri: [`urn:tlsmcp:instance:${instanceId}`], csrPem: input.csr });
+      // As long-lived as a server certificate: the sidecar renews it (cert-renewal.ts) well before it expires.
+      const client = await ca.issue({ type: 'client', service: serviceId, cn: serviceId, ou: 'tlsmcp-instance', uri: [`urn:tlsmcp:instance:${instanceId}`], csrPem: input.csr, ttlMs: options.policy.server.ttl });
       const dns = input.server_names?.dns?.length ? input.server_names.dns : ['localhost'];
       const ip = input.server_names?.ip?.length ? input.server_names.ip : ['127.0.0.1'];
       const server = await ca.issue({ type: 'server', service: serviceId, cn: dns[0] ?? serviceId, dns, ip, csrPem: input.csr });

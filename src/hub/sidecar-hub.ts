@@ -22,7 +22,7 @@ import type { SupervisorMetrics } from '../supervisor/supervisor.js';
 import { defaultServerNames } from '../supervisor/tls-material.js';
 import { enrollInstance } from './enroll.js';
 import { createHubFollower, type HubFollower } from './follower.js';
-import { startServerCertRenewal } from './server-cert-renewal.js';
+import { startCertRenewal } from './cert-renewal.js';
 import { readEnrollment, readFeedCache, readPolicies, sidecarHubPaths } from './sidecar-files.js';
 import type { Revocation } from './types.js';
 
@@ -120,11 +120,9 @@ export async function prepareHubSidecar(options: { config: Config; stateDir: str
     start(h) {
       hooks = h;
       follower.start();
-      // The server certificate is the Hub's to renew; the largest renew_before of the services using it (the earliest renewal) wins.
-      const users = options.config.services.filter((s) => s.mode === 'server' && !s.server_cert.cert_file);
-      if (users.length > 0) {
-        renewal = startServerCertRenewal({ paths, follower, renewBeforeMs: Math.max(...users.map((s) => s.server_cert.renew_before)), retryMs: settings.sync_interval, logger });
-      }
+      // The certificates are the Hub's to renew; the largest renew_before of the services (the earliest renewal) wins.
+      const renewBeforeMs = Math.max(options.config.server_cert.renew_before, ...options.config.services.map((s) => s.server_cert.renew_before));
+      renewal = startCertRenewal({ paths, follower, renewBeforeMs, retryMs: settings.sync_interval, logger });
     },
     tapMetrics(metrics) {
       registerHubGauges(metrics.registry, follower);

@@ -13,7 +13,7 @@ import { EventSource } from 'eventsource';
 import { createSilentLogger } from '../../src/logger.js';
 import { createHubFollower, type HubFollower } from '../../src/hub/follower.js';
 import { readCredentials, readEnrollment, readFeedCache, readPolicies, sidecarHubPaths } from '../../src/hub/sidecar-files.js';
-import { startServerCertRenewal } from '../../src/hub/server-cert-renewal.js';
+import { startCertRenewal } from '../../src/hub/cert-renewal.js';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createMtlsFetch } from '../../src/connect/mtls-fetch.js';
@@ -123,7 +123,7 @@ describe('server certificate renewal', () => {
     follower = createHubFollower({ urls: [f.hub.url], stateDir, serviceIds: ['api'], syncIntervalMs: 100, logger: createSilentLogger(), onRevocations: () => undefined });
     follower.start();
     // 31 days ahead of a 30-day certificate: due now.
-    const renewal = startServerCertRenewal({ paths, follower, renewBeforeMs: 31 * 86_400_000, retryMs: 100, logger: createSilentLogger() });
+    const renewal = startCertRenewal({ paths, follower, renewBeforeMs: 31 * 86_400_000, retryMs: 100, logger: createSilentLogger() });
     try {
       await waitFor(() => readEnrollment(paths)!.server_cert_id !== enrolledId, { what: 'the renewal' });
       const after = new X509Certificate(readFileSync(paths.serverCert, 'utf8'));
@@ -132,6 +132,35 @@ describe('server certificate renewal', () => {
       const res = await f.admin.fetch(`${f.hub.url}/api/v1/instances`);
       const { instances } = (await res.json()) as { instances: { server_cert_id: string }[] };
       expect(instances[0]!.server_cert_id).toBe(readEnrollment(paths)!.server_cert_id);
+    } finally {
+      renewal.close();
+    }
+  });
+});
+
+describe('instance certificate renewal', () => {
+  it('renews the instance certificate at two thirds of its life and follows the Hub with the new one', async () => {
+    fleet = await startInProcessHub();
+    const f = fleet;
+    const { stateDir } = await f.enroll('api');
+    const paths = sidecarHubPaths(stateDir);
+    const before = new X509Certificate(readFileSync(paths.instanceCert, 'utf8'));
+    const got: string[] = [];
+    follower = createHubFollower({ urls: [f.hub.url], stateDir, serviceIds: ['api'], syncIntervalMs: 100, logger: createSilentLogger(), onRevocations: (r) => got.push(...r.map((x) => x.serial)) });
+    follower.start();
+    await waitFor(() => follower!.status().connected, { what: 'the follower to connect' });
+    // 25 days into a 30-day instance certificate (renewed 10 days ahead); the server certificate (1 day ahead) is not due.
+    const renewal = startCertRenewal({ paths, follower, renewBeforeMs: 86_400_000, retryMs: 100, logger: createSilentLogger(), clock: () => new Date(Date.now() + 25 * 86_400_000) });
+    try {
+      await waitFor(() => new X509Certificate(readFileSync(paths.instanceCert, 'utf8')).serialNumber !== before.serialNumber, { what: 'the instance renewal' });
+      const after = new X509Certificate(readFileSync(paths.instanceCert, 'utf8'));
+      const res = await f.admin.fetch(`${f.hub.url}/api/v1/instances`);
+      const { instances } = (await res.json()) as { instances: { cert_serial: string; cert_id: string }[] };
+      expect(instances[0]!.cert_serial).toBe(after.serialNumber.toLowerCase().replace(/^0+/, ''));
+      expect(readEnrollment(paths)!.cert_id).toBe(instances[0]!.cert_id);
+      // Followed with the new certificate: a revocation still arrives.
+      const serial = await issueAndRevoke(f);
+      await waitFor(() => got.includes(serial), { what: 'a revocation after the renewal' });
     } finally {
       renewal.close();
     }
