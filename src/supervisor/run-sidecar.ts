@@ -19,7 +19,6 @@ import { VERSION } from '../version.js';
 import { startDemoBackend, type DemoBackend } from './demo-backend.js';
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.js';
 import { TlsmcpError } from '../errors.js';
-import { prepareHubSidecar } from '../hub/sidecar-hub.js';
 import { createSupervisor, type ProxySupervisor } from './supervisor.js';
 
 export interface RunSidecarOptions {
@@ -57,7 +56,8 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
     });
   }
   // The Hub hook (hub: set): enrollment, the Hub's certificates and trust anchor, and the follower.
-  const hub = await prepareHubSidecar({ config: options.config, stateDir, logger });
+  // Loaded only with hub: set, so a plain sidecar does not pay for the Hub client at start-up.
+  const hub = options.config.hub_settings ? await (await import('../hub/sidecar-hub.js')).prepareHubSidecar({ config: options.config, stateDir, logger }) : undefined;
   const withHub = (c: Config) => (hub ? hub.applyTo(c) : c);
   let config = withHub(options.config);
   const auditLog = createAuditLog(paths.auditLog, { enabled: config.logging.audit, onError: (err) => logger.error({ event: 'audit_write_failed', err: err.message }, 'cannot append to the audit log') });
