@@ -112,6 +112,27 @@ describe('the Hub stream', () => {
   });
 });
 
+describe('several Hub URLs', () => {
+  it('moves on to the next URL when one does not answer, and catches up there', async () => {
+    fleet = await startInProcessHub();
+    const f = fleet;
+    const { stateDir } = await f.enroll('api');
+    const serial = await issueAndRevoke(f);
+    // A port nothing listens on: the first URL refuses the connection.
+    const dead = createServer();
+    dead.listen(0, '127.0.0.1');
+    await once(dead, 'listening');
+    const deadPort = (dead.address() as AddressInfo).port;
+    dead.close();
+    const got: string[] = [];
+    follower = createHubFollower({ urls: [`https://127.0.0.1:${deadPort}`, f.hub.url], stateDir, serviceIds: ['api'], syncIntervalMs: 100, logger: createSilentLogger(), onRevocations: (r) => got.push(...r.map((x) => x.serial)) });
+    follower.start();
+    await waitFor(() => follower!.status().connected, { what: 'the follower to reach the second URL' });
+    expect(follower.status().url).toBe(f.hub.url);
+    expect(got).toEqual([serial]);
+  });
+});
+
 describe('server certificate renewal', () => {
   it('has the Hub renew the server certificate renew_before ahead of expiry, keeping the key', async () => {
     fleet = await startInProcessHub();
