@@ -172,7 +172,7 @@ const hubObject = z.strictObject({
   auth_token: z.string().min(1).optional(),
   sync_interval: durationMs.default(30_000),
 });
-const hubField = z.union([z.url(), hubObject]);
+const hubField = z.preprocess((v) => (typeof v === 'string' ? { url: v } : v), hubObject);
 
 /** The `hub:` section normalized: every URL, the enrollment token and the retry interval (ms). */
 export interface HubSettings {
@@ -182,9 +182,8 @@ export interface HubSettings {
 }
 
 /** Normalizes the raw `hub:` value (string or object) to HubSettings. */
-export function hubSettingsOf(raw: z.infer<typeof hubField> | undefined): HubSettings | undefined {
+export function hubSettingsOf(raw: z.infer<typeof hubObject> | undefined): HubSettings | undefined {
   if (raw === undefined) return undefined;
-  if (typeof raw === 'string') return { urls: [raw], auth_token: undefined, sync_interval: 30_000 };
   return { urls: Array.isArray(raw.url) ? raw.url : [raw.url], auth_token: raw.auth_token, sync_interval: raw.sync_interval };
 }
 
