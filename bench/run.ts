@@ -235,6 +235,7 @@ try {
   // The MCP front: added latency of a tools/call through it against the same call direct.
   const mcpFront = await runMcpFrontBench({ calls: Number(process.env.BENCH_MCP_CALLS ?? 300) });
   console.log(`\n${formatMcpFrontBench(mcpFront)}`);
+  console.log(`\n${(await import('./hub-fleet.js')).formatHubFleetBench(await (await import('./hub-fleet.js')).runHubFleetBench())}`);
   const out = join(import.meta.dirname, 'results');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'latest.json'), `${JSON.stringify({ ...results, mcp_front: mcpFront }, null, 2)}\n`);

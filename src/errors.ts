@@ -34,6 +34,12 @@ export const ERROR_CODES = [
   'ERR_NOT_IMPLEMENTED',
   /** A destructive call the user declined when asked to confirm it. */
   'ERR_NOT_CONFIRMED',
+  'ERR_UNAUTHENTICATED',
+  'ERR_TOKEN_INVALID',
+  'ERR_CONFLICT',
+  'ERR_NOT_FOUND',
+  'ERR_HUB_UNREACHABLE',
+  'ERR_HUB_NOT_INITIALIZED',
   'ERR_INTERNAL',
 ] as const;
 

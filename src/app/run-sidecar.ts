@@ -70,8 +70,12 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
 
 async function startSidecar(options: RunSidecarOptions): Promise<Sidecar> {
   const { logger, stateDir } = options;
-  let config = options.config;
   const paths = statePaths(stateDir);
+  // The Hub hook (hub: set): enrollment, the Hub's certificates and trust anchor, and the follower.
+  // Loaded only with hub: set, so a plain sidecar does not pay for the Hub client at start-up.
+  const hub = options.config.hub_settings ? await (await import('../hub/sidecar-hub.js')).prepareHubSidecar({ config: options.config, stateDir, logger }) : undefined;
+  const withHub = (c: Config) => (hub ? hub.applyTo(c) : c);
+  let config = withHub(options.config);
   const auditLog = createAuditLog(paths.auditLog, { enabled: config.logging.audit, onError: (err) => logger.error({ event: 'audit_write_failed', err: err.message }, 'cannot append to the audit log') });
   const ca = createCertificateAuthority({ stateDir, policy: ttlPolicyFromConfig(config), logger, audit: auditLog });
   let demoBackend: DemoBackend | undefined;
@@ -90,7 +94,7 @@ async function startSidecar(options: RunSidecarOptions): Promise<Sidecar> {
   try {
     // Fails closed: an unreadable revocation list stops the start (see src/core/revocation-file.ts).
     source = followRevocationFile(feed, { path: paths.revocations, pollMs: config.revocation_refresh, logger });
-    supervisor = createSupervisor({ config, ca, logger, auditLog, stateDir, metrics, revocations: { feed, source } });
+    supervisor = createSupervisor({ config, ca, logger, auditLog, stateDir, metrics: hub ? hub.tapMetrics(metrics) : metrics, revocations: { feed, source } });
     await supervisor.start();
   } catch (err) {
     source?.close();
@@ -103,15 +107,16 @@ async function startSidecar(options: RunSidecarOptions): Promise<Sidecar> {
   const reload = async (service?: string) => {
     if (options.configFile) {
       try {
-        config = options.loadConfig ? options.loadConfig() : loadConfigFile(options.configFile);
+        config = withHub(options.loadConfig ? options.loadConfig() : loadConfigFile(options.configFile));
       } catch (err) {
         logger.error({ event: 'reload_config_invalid', err: (err as Error).message }, 'the config file has problems; keeping the running config');
         return [{ service: service ?? '*', reloaded: false, applied: [], needs_restart: [], error: (err as Error).message }];
       }
       return supervisor.reload({ config, ...(service ? { service } : {}) });
     }
-    return supervisor.reload(service ? { service } : {});
+    return supervisor.reload({ ...(hub ? { config: withHub(config) } : {}), ...(service ? { service } : {}) });
   };
+  hub?.start({ onRevoked: (serials) => void feed.add(serials), onPolicy: () => void reload() });
 
   let admin: AdminServer | undefined;
   if (config.admin.enabled) {
@@ -132,6 +137,7 @@ async function startSidecar(options: RunSidecarOptions): Promise<Sidecar> {
         },
       });
     } catch (err) {
+      await hub?.close();
       await supervisor.close({ drainMs: 0 });
       revocationSource.close();
       await demoBackend?.close();
@@ -165,6 +171,7 @@ async function startSidecar(options: RunSidecarOptions): Promise<Sidecar> {
       for (const hook of closeHooks) {
         await hook().catch((err: unknown) => logger.error({ event: 'close_hook_failed', err: (err as Error).message }, 'a component failed to close'));
       }
+      await hub?.close();
       await admin?.close();
       await supervisor.close(opts);
       revocationSource.close();

@@ -8,6 +8,7 @@ import { formatDuration } from '../util/duration.js';
 import { applyDocumentForms } from './normalize-forms.js';
 import {
   LIMIT_DEFAULTS,
+  hubSettingsOf,
   type Config,
   type ConfigNotice,
   type RawConfig,
@@ -102,14 +103,14 @@ export function normalizeConfig(input: RawConfig, problems: ConfigProblem[], inh
     }
   }
 
-  const hub = typeof raw.hub === 'string' ? raw.hub : raw.hub?.url;
-  const hubObject = typeof raw.hub === 'object' ? raw.hub : undefined;
+  const hubSettings = hubSettingsOf(raw.hub);
+  const hub = hubSettings?.urls[0];
   const selfSecure = raw.mcp.self_secure ?? true;
   const config: Config = {
     version: 1,
     state_dir: raw.state_dir,
     hub,
-    hub_settings: { auth_token: hubObject?.auth_token, sync_interval: hubObject?.sync_interval ?? 60_000 },
+    hub_settings: hubSettings,
     service_id: raw.service_id,
     services,
     client_cert: raw.client_cert,

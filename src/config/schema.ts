@@ -185,14 +185,30 @@ const loggingObject = z.strictObject({
   metrics_port: z.number().int().min(1).max(65535).optional(),
 });
 
+/**
+ * The Hub this instance follows. `hub: URL` is shorthand for `hub: { url: URL }`; `url` may be a
+ * list (tried in order). `auth_token` enrolls on first start when `tlsmcp init --hub-url` was not
+ * run; `sync_interval` is how often a sidecar retries an unreachable Hub (with jitter).
+ */
 const hubObject = z.strictObject({
-  url: z.url(),
-  /** Sent as a bearer token to the Hub. Never logged or printed. */
+  url: z.union([z.url(), z.array(z.url()).min(1)]),
   auth_token: z.string().min(1).optional(),
-  sync_interval: duration('sync_interval').default(60_000),
+  sync_interval: duration('sync_interval').default(30_000),
 });
+const hubField = z.preprocess((v) => (typeof v === 'string' ? { url: v } : v), hubObject);
 
-const hubField = z.union([z.url(), hubObject]);
+/** The `hub:` section normalized: every URL, the enrollment token and the retry interval (ms). */
+export interface HubSettings {
+  urls: string[];
+  auth_token: string | undefined;
+  sync_interval: number;
+}
+
+/** Normalizes the raw `hub:` value (string or object) to HubSettings. */
+export function hubSettingsOf(raw: z.infer<typeof hubObject> | undefined): HubSettings | undefined {
+  if (raw === undefined) return undefined;
+  return { urls: Array.isArray(raw.url) ? raw.url : [raw.url], auth_token: raw.auth_token, sync_interval: raw.sync_interval };
+}
 
 /** The file as written. Top-level service keys are the single-service form. */
 export const rawConfigSchema = z.strictObject({
@@ -256,17 +272,12 @@ export interface ConfigNotice {
   message: string;
 }
 
-export interface HubSettings {
-  /** Never logged or printed (config check shows "[redacted]"). */
-  auth_token: string | undefined;
-  sync_interval: number;
-}
-
 export interface Config {
   version: 1;
   state_dir: string | undefined;
   hub: string | undefined;
-  hub_settings: HubSettings;
+  /** The whole `hub:` section (hub above is its first URL). */
+  hub_settings?: HubSettings | undefined;
   service_id: string | undefined;
   services: ServiceConfig[];
   client_cert: ClientCertPolicy;

@@ -24,7 +24,7 @@ interface CheckOk {
   notices: { path: string; message: string }[];
   config: {
     hub?: string;
-    hub_settings: { auth_token?: string; sync_interval: number };
+    hub_settings: { urls: string[]; auth_token?: string; sync_interval: number };
     service_id?: string;
     services: {
       name: string;
@@ -74,7 +74,7 @@ describe('tlsmcp config check: the three documented forms', () => {
     const { config } = out;
     const svc = config.services[0]!;
     expect(config.hub).toBe('https://hub.cyphers.ai');
-    expect(config.hub_settings).toEqual({ auth_token: '[redacted]', sync_interval: 60_000 });
+    expect(config.hub_settings).toEqual({ urls: ['https://hub.cyphers.ai'], auth_token: '[redacted]', sync_interval: 60_000 });
     expect(svc).toMatchObject({ name: 'api-prod-01', listen: { address: { host: '0.0.0.0', port: 18443 }, protocol: 'tls13' } });
     expect(svc.backend).toMatchObject({ address: { host: '127.0.0.1', port: 3000 }, protocol: 'http' });
     expect(svc.mtls).toEqual({ mode: 'required', allowed_services: ['payment-api', 'auth-service'], revocation_refresh: 5 * 60_000 });

@@ -18,7 +18,7 @@ export function printableConfig(config: Config): Omit<Config, 'notices'> {
   const { notices: _notices, ...rest } = config;
   return {
     ...rest,
-    hub_settings: { ...rest.hub_settings, auth_token: rest.hub_settings.auth_token === undefined ? undefined : '[redacted]' },
+    hub_settings: rest.hub_settings && { ...rest.hub_settings, auth_token: rest.hub_settings.auth_token === undefined ? undefined : '[redacted]' },
   };
 }
 

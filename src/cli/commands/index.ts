@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   completion: async () => (await import('./completion.js')).registerCompletionCommand,
   config: async () => (await import('./config.js')).registerConfigCommand,
   renew: async () => (await import('./renew.js')).registerRenewCommand,
+  hub: async () => (await import('./hub.js')).registerHubCommand,
 };
 
 /** Commands that read the whole command tree, so every command is loaded for them. */

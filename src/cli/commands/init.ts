@@ -1,6 +1,7 @@
 /**
  * `tlsmcp init`: creates the local root CA in the state dir (key 0600). Never
  * replaces an existing CA unless --force, and then moves the old one aside.
+ * With --hub-url it enrolls the instance with a Hub instead (hub-enroll.ts).
  */
 import { X509Certificate } from 'node:crypto';
 import { Option, type Command } from 'commander';
@@ -8,10 +9,11 @@ import { statePaths } from '../../state/state-dir.js';
 import type { CliContext } from '../context.js';
 import { printJson, printLine } from '../output.js';
 import { runWithCa } from './cert/shared.js';
+import { enrollWithHub, type HubEnrollOptions } from './hub-enroll.js';
 
 const INIT_KEY_TYPES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
 
-interface InitOptions {
+interface InitOptions extends HubEnrollOptions {
   keyType: (typeof INIT_KEY_TYPES)[number];
   force?: boolean;
   json?: boolean;
@@ -24,8 +26,11 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
     .addOption(new Option('--key-type <type>', 'CA key type').choices(INIT_KEY_TYPES).default('ecdsa-p256'))
     .option('--force', 'replace an existing CA (the old one is moved aside; certificates it issued stop validating)')
     .option('--json', 'print the result as JSON')
+    .option('--hub-url <url>', 'enroll with a Hub instead of creating a local CA (https://HOST:PORT)')
+    .option('--service-id <id>', 'with --hub-url: the service this instance serves')
+    .option('--token <token>', 'with --hub-url: the enrollment token from `tlsmcp hub token create`')
     .action(async (opts: InitOptions, cmd: Command) =>
-      runWithCa(ctx, cmd, Boolean(opts.json), async ({ ca, stateDir }) => {
+      opts.hubUrl ? enrollWithHub(ctx, cmd, opts) : runWithCa(ctx, cmd, Boolean(opts.json), async ({ ca, stateDir }) => {
         const result = await ca.init({ keyType: opts.keyType, force: Boolean(opts.force) });
         const paths = statePaths(stateDir);
         const cert = new X509Certificate(result.caCertPem);
