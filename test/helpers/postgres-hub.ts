@@ -30,7 +30,7 @@ export async function startHubReplica(stateDir: string, databaseUrl: string, lis
       if (child.exitCode !== null) throw new Error(`hub serve exited early:\n${out}`);
       return /hub listening on (https:\/\/\S+)/.exec(out)?.[1];
     },
-    { timeoutMs: 30_000, what: 'hub serve to listen' },
+    { timeoutMs: 60_000, what: 'hub serve to listen' },
   );
   return { child, output: () => out, stop: () => stop(), url, port: Number(new URL(url).port) };
 }

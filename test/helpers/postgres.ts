@@ -96,7 +96,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
             return false;
           }
         },
-        { timeoutMs: 30_000, what: 'postgres to accept connections' },
+        { timeoutMs: 60_000, what: 'postgres to accept connections' },
       );
       child = c;
     } catch (err) {

@@ -3,7 +3,7 @@
  * postgres:// is refused up front, and an unreachable database gives
  * ERR_HUB_DATABASE with a fix and without the password.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,5 +48,17 @@ describe('hub commands with --database-url', () => {
       expect(body.error.fix).toMatch(/PostgreSQL/);
       expect(r.stdout + r.stderr).not.toContain('s3cret-pw');
     }
+  });
+
+  it('reads database_url from the Hub config (--config), and validates it there', async () => {
+    const good = join(dir, 'hub-good.yaml');
+    writeFileSync(good, `database_url: postgres://hub:s3cret-pw@127.0.0.1:${closedPort}/hub\n`);
+    const r = await runCli(['--config', good, 'hub', 'token', 'create', '--state', dir, '--service-id', 'api', '--json']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'ERR_HUB_DATABASE' } });
+    const bad = join(dir, 'hub-bad.yaml');
+    writeFileSync(bad, 'database_url: sqlite:///tmp/x.db\n');
+    const invalid = await runCli(['--config', bad, 'hub', 'token', 'create', '--state', dir, '--service-id', 'api', '--json']);
+    expect(JSON.parse(invalid.stdout)).toMatchObject({ error: { code: 'ERR_CONFIG_INVALID' } });
+    expect(JSON.parse(invalid.stdout).error.message).toContain('database_url');
   });
 });
