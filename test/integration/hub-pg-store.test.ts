@@ -9,7 +9,8 @@ import { Writable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeedBroker } from '../../src/hub/feed-broker.js';
-import { openPgStore, redactDatabaseUrl, type PgHubStore } from '../../src/hub/pg-store.js';
+import { PG_MIGRATIONS } from '../../src/hub/migrations/postgres.js';
+import { migratePg, openPgStore, redactDatabaseUrl, type PgHubStore } from '../../src/hub/pg-store.js';
 import { createReplicaFanout } from '../../src/hub/replica-fanout.js';
 import type { FeedEntry, Revocation } from '../../src/hub/types.js';
 import { createLogger } from '../../src/logger.js';
@@ -57,6 +58,24 @@ describe('the PostgreSQL Hub store', () => {
     const rows = (await client.query<{ version: number }>('SELECT version FROM hub_schema_migrations')).rows;
     await client.end();
     expect(rows.map((r) => Number(r.version))).toEqual([1]);
+  });
+
+  it('applies only the migrations a database lacks, in version order', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      const next = [...PG_MIGRATIONS, { version: 3, name: 'three', sql: 'CREATE TABLE hub_test_v3 (x INTEGER)' }, { version: 2, name: 'two', sql: 'CREATE TABLE hub_test_v2 (x INTEGER)' }];
+      expect(await migratePg(pool, next)).toEqual([2, 3]);
+      expect(await migratePg(pool, next)).toEqual([]);
+      // A failing migration leaves nothing half-applied and is not recorded.
+      const broken = [...next, { version: 4, name: 'broken', sql: 'CREATE TABLE hub_test_v4 (x INTEGER); SELECT no_such_function()' }];
+      await expect(migratePg(pool, broken)).rejects.toThrow(/no_such_function/);
+      const tables = (await pool.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'hub_test_v4'")).rows[0] as { n: number };
+      expect(tables.n).toBe(0);
+      const versions = (await pool.query<{ version: number }>('SELECT version FROM hub_schema_migrations ORDER BY version')).rows.map((r) => Number(r.version));
+      expect(versions).toEqual([1, 2, 3]);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('never shows the password of the database URL', () => {

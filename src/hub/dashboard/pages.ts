@@ -7,6 +7,7 @@
 import { html } from 'hono/html';
 import type { CertView } from '../../ca/types.js';
 import type { ScoreReport } from '../../score/index.js';
+import { HUB_SERVICE } from '../hub-config.js';
 import type { Delivery, FeedEntry, Instance, StoredEvent } from '../types.js';
 import type { Html } from './layout.js';
 
@@ -72,6 +73,7 @@ export function certsPage(certs: CertView[], notice?: string): Html {
 export function revokeConfirmPage(cert: CertView): Html {
   return html`<h1>Revoke ${cert.cn}?</h1>
     <p>Certificate <code>${cert.id}</code> (serial <code>${cert.serial}</code>, service ${cert.service}, ${cert.type}) will be revoked fleet-wide: every sidecar following the Hub cuts its live connections and refuses new handshakes with it. This cannot be undone.</p>
+    ${cert.service === HUB_SERVICE ? html`<p class="notice status-revoked">This is one of the Hub's own certificates (its server certificate or an admin credential): revoking the one this browser presents locks it out.</p>` : ''}
     <form method="post" action="/certs/${encodeURIComponent(cert.id)}/revoke" class="inline">
       <label>Reason
         <select name="reason">
