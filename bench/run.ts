@@ -232,6 +232,7 @@ try {
   console.log(`bulk MB/s                 ${String(b.direct).padEnd(12)}${String(b.naive).padEnd(12)}${b.tlsmcp}`);
   const i = results.idle_1000;
   console.log(`1,000 idle mTLS conns     -           ${`${i.naive.rss_before_mb}→${i.naive.rss_after_mb}`.padEnd(12)}${i.tlsmcp.rss_before_mb}→${i.tlsmcp.rss_after_mb} MB RSS, fresh processes (${i.naive.per_connection_kb}/${i.tlsmcp.per_connection_kb} KB per connection; ${i.tlsmcp.open} open, ${i.tlsmcp.errors} errors)`);
+  console.log(`\n${(await import('./hub-replicas.js')).formatHubReplicasBench(await (await import('./hub-replicas.js')).runHubReplicasBench())}`);
   // The MCP front: added latency of a tools/call through it against the same call direct.
   const mcpFront = await runMcpFrontBench({ calls: Number(process.env.BENCH_MCP_CALLS ?? 300) });
   console.log(`\n${formatMcpFrontBench(mcpFront)}`);

@@ -40,6 +40,7 @@ export const ERROR_CODES = [
   'ERR_NOT_FOUND',
   'ERR_HUB_UNREACHABLE',
   'ERR_HUB_NOT_INITIALIZED',
+  'ERR_HUB_DATABASE',
   'ERR_INTERNAL',
 ] as const;
 

@@ -12,6 +12,7 @@ import type { RouteDeps } from './routes/common.js';
 import { registerEnrollRoute } from './routes/enroll.js';
 import { registerFleetRoutes } from './routes/fleet.js';
 import { registerStreamRoute } from './routes/stream.js';
+import { registerDashboard } from './dashboard/routes.js';
 
 export interface HubAppOptions extends RouteDeps {
   admins: string[];
@@ -32,6 +33,7 @@ export function createHubApp(options: HubAppOptions): OpenAPIHono<HubEnv> {
   registerCertRoutes(app, options);
   registerFleetRoutes(app, options);
   registerStreamRoute(app, options);
+  registerDashboard(app, options);
   app.doc31('/api/v1/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'tlsmcp Hub', version: options.version, description: 'The tlsmcp control plane: certificates, fleet-wide revocation, policy, enrollment. Every call presents a client certificate from the Hub CA (enrollment excepted).' },

@@ -63,6 +63,8 @@ export interface HubFollower {
 }
 
 const MAX_QUEUE = 10_000;
+/** Delay before trying the next Hub URL after one failed (jittered). */
+const FAILOVER_DELAY_MS = 250;
 const deltaSchema = z.object({ revocations: z.array(revocationSchema), cursor: z.number().int() });
 
 export function createHubFollower(options: HubFollowerOptions): HubFollower {
@@ -184,7 +186,10 @@ export function createHubFollower(options: HubFollowerOptions): HubFollower {
     status.last_error = err.message;
     attempt++;
     urlIndex++;
-    const delay = backoffDelay(1, { baseMs: options.syncIntervalMs, maxMs: options.syncIntervalMs, jitter: 0.5, ...(options.random ? { random: options.random } : {}) });
+    // Another Hub replica may be up: try the next URL soon; only a round in which every URL failed waits sync_interval.
+    const roundFailed = attempt % options.urls.length === 0;
+    const baseMs = roundFailed ? options.syncIntervalMs : Math.min(options.syncIntervalMs, FAILOVER_DELAY_MS);
+    const delay = backoffDelay(1, { baseMs, maxMs: baseMs, jitter: 0.5, ...(options.random ? { random: options.random } : {}) });
     logger.debug({ event: 'hub_retry', attempt, delay_ms: delay, err: err.message }, 'will retry the Hub');
     clearTimeout(retryTimer);
     retryTimer = setTimeout(() => void connect().catch(fail), delay);

@@ -16,6 +16,8 @@ export const DEFAULT_ADMIN_CN = 'tlsmcp-hub-admin';
 export const HUB_SERVICE = 'tlsmcp-hub';
 
 export const hubConfigSchema = z.strictObject({
+  /** postgres://USER:PASSWORD@HOST:PORT/DB: the store shared by several Hub replicas; unset = the embedded SQLite store in the state dir. */
+  database_url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
   /** Client certificate CNs (issued by the Hub's CA) allowed to administer the Hub. */
   admins: z.array(z.string().min(1)).min(1).default([DEFAULT_ADMIN_CN]),
   /** Names the Hub's server certificate covers besides the listen host, localhost and 127.0.0.1. */

@@ -17,8 +17,8 @@ import { createHubApp } from './app.js';
 import { createFeedBroker } from './feed-broker.js';
 import { HUB_SERVICE, hubTtlPolicy, type HubConfig } from './hub-config.js';
 import { createHubService, type HubService } from './hub-service.js';
-import { createHubCa, hubPaths } from './hub-state.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { createHubCa } from './hub-state.js';
+import { openHubStore, streamBroker } from './open-store.js';
 import type { HubStore } from './store.js';
 import { createWebhookDispatcher, type WebhookDispatcher } from './webhooks.js';
 import { createHash } from 'node:crypto';
@@ -31,8 +31,10 @@ export interface StartHubOptions {
   clock?: () => Date;
   /** Keep-alive comments on the stream (default 15 s). */
   heartbeatMs?: number;
-  /** Another store (the PostgreSQL one, later); default the embedded SQLite store in the state dir. */
+  /** Another store; default PostgreSQL when a database URL is set (here or config.database_url), else the embedded SQLite store in the state dir. */
   store?: HubStore;
+  /** postgres://… : the shared store of several Hub replicas. */
+  databaseUrl?: string | undefined;
 }
 
 export interface Hub {
@@ -64,7 +66,8 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
   if (!ca.exists()) {
     throw new TlsmcpError('ERR_HUB_NOT_INITIALIZED', `no Hub CA in ${options.stateDir}`, { fix: `run \`tlsmcp hub init --state ${options.stateDir}\` first` });
   }
-  const store = options.store ?? openSqliteStore(hubPaths(options.stateDir).db);
+  const databaseUrl = options.databaseUrl ?? config.database_url;
+  const store = options.store ?? (await openHubStore({ stateDir: options.stateDir, databaseUrl, logger, listen: true }));
   const broker = createFeedBroker();
   const service = createHubService({ ca, store, broker, policy: hubTtlPolicy(config), logger, ...(options.clock ? { clock: options.clock } : {}) });
   const reconciled = await service.reconcile();
@@ -75,8 +78,10 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
     await store.addWebhook({ id: createHash('sha256').update(w.url).digest('hex').slice(0, 12), url: w.url, secret: w.secret, created_at: new Date().toISOString() });
   }
   const webhooks = createWebhookDispatcher({ store, broker, logger });
+  // On a shared database the streams follow every replica's changes (src/hub/replica-fanout.ts).
+  const streams = await streamBroker(store, broker, logger);
   const tls = await serverCertificate(ca, options.listen.host, config);
-  const app = createHubApp({ service, broker, webhooks, logger, version: VERSION, heartbeatMs: options.heartbeatMs ?? 15_000, admins: config.admins });
+  const app = createHubApp({ service, broker: streams.broker, webhooks, logger, version: VERSION, heartbeatMs: options.heartbeatMs ?? 15_000, admins: config.admins });
 
   let server: ServerType;
   try {
@@ -96,6 +101,7 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
     });
   } catch (err) {
     webhooks.close();
+    streams.close();
     await store.close();
     const code = (err as NodeJS.ErrnoException).code;
     throw new TlsmcpError('ERR_PROXY', `--listen ${formatHostPort(options.listen)}: cannot listen (${code ?? (err as Error).message})`, {
@@ -124,6 +130,7 @@ export async function startHub(options: StartHubOptions): Promise<Hub> {
           // Streams never end by themselves: cut them so close() finishes.
           https.closeAllConnections();
         });
+        streams.close();
         await store.close();
       })();
       return closing;
