@@ -70,7 +70,7 @@ export async function runSidecar(options: RunSidecarOptions): Promise<Sidecar> {
     }
     demoBackend = await startDemoBackend('127.0.0.1', DEMO_BACKEND_PORT);
   }
-  const metrics = createProxyMetrics();
+  const metrics = createProxyMetrics({ version: VERSION });
   const feed = createRevocationFeed();
   let source;
   let supervisor: ProxySupervisor;
