@@ -1,9 +1,11 @@
 /**
  * pino on fd 2. stdout belongs to the MCP protocol in stdio mode, so nothing in
  * tlsmcp logs there. Key material is redacted by path as a second line of defence:
- * the first is never putting it in a log object at all.
+ * the first is never putting it in a log object at all. Lines carry ISO
+ * timestamps, level names and one `service` key.
  */
 import pino, { type Logger, type DestinationStream } from 'pino';
+import { bindOnce, dropBoundKeys } from './logger-keys.js';
 
 export type { Logger } from 'pino';
 
@@ -31,15 +33,20 @@ const REDACT_PATHS = [
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? pino.destination({ fd: 2, sync: false });
-  return pino(
+  const logger = pino(
     {
       name: options.name ?? 'tlsmcp',
       level: options.level ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      // Level names ("info"), not pino's numbers; one `service` key per line (./logger-keys.ts).
+      formatters: { level: (label) => ({ level: label }) },
+      hooks: { logMethod: dropBoundKeys },
     },
     destination,
   );
+  return bindOnce(logger);
 }
 
 /** A logger that drops everything, for tests and library callers that pass none. */
