@@ -28,6 +28,8 @@ export const ERROR_CODES = [
   'ERR_NOT_IMPLEMENTED',
   /** A destructive call the user declined when asked to confirm it. */
   'ERR_NOT_CONFIRMED',
+  /** fips_mode / --fips asked for FIPS mode and this Node.js has no OpenSSL FIPS provider to run it on. */
+  'ERR_FIPS_UNAVAILABLE',
   'ERR_INTERNAL',
 ] as const;
 

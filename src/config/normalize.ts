@@ -105,6 +105,7 @@ export function normalizeConfig(raw: RawConfig, problems: ConfigProblem[]): Conf
     mcp: { ...raw.mcp, self_secure: selfSecure },
     admin: raw.admin,
     scan: raw.scan,
+    fips_mode: raw.fips_mode,
   };
   checkConfig(config, problems);
   return config;
