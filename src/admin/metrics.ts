@@ -13,6 +13,7 @@
  * and `tlsmcp_build_info`. The supervisor drops the score's own probes before
  * they reach these hooks (src/score/probe-marks.ts).
  */
+import { getFips } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ConnectionEvent } from '../protocol/messages.js';
 import type { SupervisorMetrics } from '../supervisor/supervisor.js';
@@ -46,6 +47,14 @@ export function createProxyMetrics({ clock = () => new Date(), version = 'unknow
     labelNames: ['version', 'node', 'openssl'] as const,
     registers: [registry],
   }).set({ version, node: process.versions.node, openssl: process.versions.openssl ?? 'unknown' }, 1);
+  new Gauge({
+    name: 'tlsmcp_fips_mode',
+    help: "1 when Node's crypto runs in FIPS mode on an OpenSSL FIPS provider (fips_mode / --fips), else 0.",
+    registers: [registry],
+    collect() {
+      this.set(getFips());
+    },
+  });
   const connections = new Counter({
     name: 'tlsmcp_connections_total',
     help: 'Finished TLS connections by service and status: success (accepted), failed (refused or broken), revoked (refused: revoked certificate).',

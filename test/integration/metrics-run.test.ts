@@ -93,7 +93,7 @@ describe('tlsmcp run /metrics', () => {
     for (const family of f.values()) {
       if (family.type === 'counter') expect(family.name).toMatch(/_total$/);
       expect(family.name).not.toMatch(/_(ms|milliseconds|minutes|hours)(_total)?$/);
-      if (!family.name.startsWith('tlsmcp_') || ['tlsmcp_build_info', 'tlsmcp_revocation_events_total'].includes(family.name)) continue;
+      if (!family.name.startsWith('tlsmcp_') || ['tlsmcp_build_info', 'tlsmcp_fips_mode', 'tlsmcp_revocation_events_total'].includes(family.name)) continue;
       for (const s of family.samples) expect(s.labels.service, `${s.name} carries service`).toBe('echo');
     }
 

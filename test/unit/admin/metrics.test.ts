@@ -48,7 +48,7 @@ describe('proxy metrics', () => {
     expect(value('tlsmcp_revocation_events_total', {})).toBe(1);
     expect(value('tlsmcp_bytes_total', { service: 'api', direction: 'in' })).toBe(12);
 
-    const perService = [...f.values()].filter((x) => x.name.startsWith('tlsmcp_') && !['tlsmcp_build_info', 'tlsmcp_revocation_events_total'].includes(x.name));
+    const perService = [...f.values()].filter((x) => x.name.startsWith('tlsmcp_') && !['tlsmcp_build_info', 'tlsmcp_fips_mode', 'tlsmcp_revocation_events_total'].includes(x.name));
     expect(perService.length).toBeGreaterThanOrEqual(7);
     for (const family of perService) {
       expect(family.samples.length, family.name).toBeGreaterThan(0);
@@ -61,6 +61,7 @@ describe('proxy metrics', () => {
   it('carries the default process and Node.js metrics and tlsmcp_build_info', async () => {
     const f = await scrape();
     for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) expect(f.has(name), name).toBe(true);
+    expect(f.get('tlsmcp_fips_mode')?.samples[0]?.value).toBe(0);
     const info = f.get('tlsmcp_build_info')!;
     expect(info.type).toBe('gauge');
     expect(info.samples).toEqual([{ name: 'tlsmcp_build_info', labels: { version: '1.2.3', node: process.versions.node, openssl: process.versions.openssl }, value: 1 }]);
