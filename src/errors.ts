@@ -41,6 +41,8 @@ export const ERROR_CODES = [
   'ERR_HUB_UNREACHABLE',
   'ERR_HUB_NOT_INITIALIZED',
   'ERR_HUB_DATABASE',
+  /** fips_mode / --fips asked for FIPS mode and this Node.js has no OpenSSL FIPS provider to run it on. */
+  'ERR_FIPS_UNAVAILABLE',
   'ERR_INTERNAL',
 ] as const;
 

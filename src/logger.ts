@@ -2,8 +2,8 @@
  * pino on fd 2. stdout belongs to the MCP protocol in stdio mode, so nothing in
  * tlsmcp logs there. Key material is redacted by path as a second line of defence:
  * the first is never putting it in a log object at all. JSON lines carry ISO
- * timestamps; `format: pretty` renders them for people through pino-pretty, in
- * process (no transport thread), on the same stream.
+ * timestamps, level names and one `service` key; `format: pretty` renders them for
+ * people through pino-pretty, in process (no transport thread), on the same stream.
  */
 import { createRequire } from 'node:module';
 import pino, { type Logger, type DestinationStream } from 'pino';
@@ -13,6 +13,7 @@ import type PinoPretty from 'pino-pretty';
 function loadPretty(): typeof PinoPretty {
   return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
 }
+import { bindOnce, dropBoundKeys } from './logger-keys.js';
 
 export type { Logger } from 'pino';
 
@@ -52,16 +53,21 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     options.format === 'pretty'
       ? loadPretty()({ destination: raw as NodeJS.WritableStream, colorize: false, sync: true, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname' })
       : raw;
-  return pino(
+  const logger = pino(
     {
       name: options.name ?? 'tlsmcp',
       level: options.level ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Level names ("info"), not pino's numbers; one `service` key per line (./logger-keys.ts).
+      // (pino-pretty reads pino's numbers, so the pretty form keeps them.)
+      ...(options.format === 'pretty' ? {} : { formatters: { level: (label: string) => ({ level: label }) } }),
+      hooks: { logMethod: dropBoundKeys },
     },
     destination,
   );
+  return bindOnce(logger);
 }
 
 /** A logger that drops everything, for tests and library callers that pass none. */

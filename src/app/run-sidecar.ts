@@ -86,7 +86,7 @@ async function startSidecar(options: RunSidecarOptions): Promise<Sidecar> {
     }
     demoBackend = await startDemoBackend('127.0.0.1', DEMO_BACKEND_PORT);
   }
-  const metrics = createProxyMetrics();
+  const metrics = createProxyMetrics({ version: VERSION });
   const feed = createRevocationFeed();
   let source;
   let supervisor: ProxySupervisor;

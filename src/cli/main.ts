@@ -7,6 +7,9 @@ import { defaultIo, type CliIo } from './output.js';
 import { createCliContext } from './context.js';
 import { registerCommands } from './commands/index.js';
 import { addHelpExamples } from './help-examples.js';
+import { fipsPreAction } from './fips-hook.js';
+import { isTlsmcpError } from '../errors.js';
+import { reportError } from './output.js';
 import { VERSION } from '../version.js';
 
 export async function createProgram(io: CliIo, argv: string[] = []) {
@@ -18,6 +21,8 @@ export async function createProgram(io: CliIo, argv: string[] = []) {
     .option('--config <file>', 'config file (YAML; default: $TLSMCP_CONFIG)')
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .addOption(new Option('--log-format <format>', 'json lines with ISO timestamps, or pretty for people (default: config logging.format, else json)').choices(['json', 'pretty']))
+    .option('--fips', "FIPS mode: Node's crypto on an OpenSSL FIPS provider, or refuse to start (config: fips_mode)")
+    .hook('preAction', fipsPreAction(ctx))
     .showHelpAfterError()
     // Each subcommand's --help lists the global options too.
     .configureHelp({ showGlobalOptions: true })
@@ -49,6 +54,8 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       // --help and --version exit 0; usage errors exit 2 (commander printed the message).
       return err.exitCode === 0 ? 0 : 2;
     }
+    // A refusal before the command ran (the --fips / fips_mode hook).
+    if (isTlsmcpError(err)) return reportError(io, err, argv.includes('--json'));
     throw err;
   }
   return ctx.exitCode;

@@ -121,6 +121,7 @@ export function normalizeConfig(input: RawConfig, problems: ConfigProblem[], inh
     admin: raw.admin,
     scan: raw.scan,
     notices,
+    fips_mode: raw.fips_mode,
   };
   checkConfig(config, problems);
   serviceNotices(config, notices);

@@ -19,6 +19,7 @@ import {
 } from './primitives.js';
 import { clientCertObject, serverCertObject } from './schema-cert.js';
 import { walkthroughKeys } from './schema-walkthrough.js';
+import { fipsSuiteProblems } from '../core/tls-profile.js';
 
 const serviceName = z
   .string()
@@ -34,6 +35,15 @@ const listenObject = z.strictObject({
   ciphers: z.string().min(1).optional(),
   /** TLS 1.3 suites, colon separated (OpenSSL ciphersuites syntax). */
   ciphersuites: z.string().min(1).optional(),
+  /**
+   * `fips`: only FIPS-approved algorithms on this listener (and this service's
+   * outgoing dials): AES-GCM suites, P-256/P-384 ECDHE, ECDSA/RSA >= 2048 with
+   * SHA-256/384. ciphers/ciphersuites may only narrow it (src/core/tls-options.ts).
+   */
+  tls_profile: z.enum(['default', 'fips']).optional(),
+}).superRefine((listen, ctx) => {
+  if (listen.tls_profile !== 'fips') return;
+  for (const p of fipsSuiteProblems(listen)) ctx.addIssue({ code: 'custom', path: [p.key], message: p.message });
 });
 
 /** `listen: "127.0.0.1:8443"` is shorthand for `listen: { address: "127.0.0.1:8443" }`. */
@@ -235,6 +245,8 @@ export const rawConfigSchema = z.strictObject({
   admin: adminObject.default(adminObject.parse({})),
   scan: scanObject.default(scanObject.parse({})),
   ...walkthroughKeys,
+  /** Run Node's crypto in FIPS mode on an OpenSSL FIPS provider, or refuse to start (src/fips.ts). Same as --fips. */
+  fips_mode: z.boolean().default(false),
 });
 
 export type RawConfig = z.infer<typeof rawConfigSchema>;
@@ -289,4 +301,6 @@ export interface Config {
   scan: ScanConfig;
   /** How documented spellings were read, and features that load but act in a reduced way. */
   notices: ConfigNotice[];
+  /** FIPS mode for the process (src/fips.ts); tls_profile: fips on a listener is separate. */
+  fips_mode: boolean;
 }

@@ -10,9 +10,12 @@
  * resumed session, revocation, the `mtls.*` identity rules), and a handshake
  * refusal is named with the same reasons (`refusalFromHandshakeError`).
  * Client-initiated renegotiation is refused outright (TLS 1.2 listeners).
+ * `tls_profile: fips` narrows suites, groups and signature algorithms to the
+ * FIPS-approved ones (./tls-profile.ts).
  */
 import { constants, randomBytes } from 'node:crypto';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
+import { FIPS_GROUPS, FIPS_SECURITY_LEVEL, FIPS_SIGALGS, FIPS_TLS12_CIPHERS, FIPS_TLS13_SUITES, type TlsProfile } from './tls-profile.js';
 
 export interface TlsSettings {
   protocol: 'tls13' | 'tls12';
@@ -20,6 +23,8 @@ export interface TlsSettings {
   ciphers?: string | undefined;
   /** TLS 1.3 suites. */
   ciphersuites?: string | undefined;
+  /** `fips`: FIPS-approved suites, groups and signature algorithms only (./tls-profile.ts); ciphers/ciphersuites narrow it. */
+  tls_profile?: TlsProfile | undefined;
 }
 
 export interface TlsMaterialPems {
@@ -46,6 +51,10 @@ export function versionOptions(settings: TlsSettings): SecureContextOptions {
     minVersion: settings.protocol === 'tls12' ? 'TLSv1.2' : 'TLSv1.3',
     maxVersion: 'TLSv1.3',
   };
+  if (settings.tls_profile === 'fips') {
+    const suites = [settings.ciphersuites ?? FIPS_TLS13_SUITES.join(':'), settings.ciphers ?? FIPS_TLS12_CIPHERS.join(':'), FIPS_SECURITY_LEVEL];
+    return { ...options, ciphers: suites.join(':'), ecdhCurve: FIPS_GROUPS, sigalgs: FIPS_SIGALGS };
+  }
   // Node takes TLS 1.2 and 1.3 suites in one list; OpenSSL tells them apart by name.
   const suites = [settings.ciphersuites, settings.ciphers].filter(Boolean).join(':');
   if (suites) options.ciphers = suites;

@@ -9,7 +9,7 @@ import type { McpServiceConfig } from './service.js';
 
 export type McpFrontTls = TlsMaterialPems;
 
-const settingsOf = (service: McpServiceConfig) => ({ protocol: service.listen.protocol, ciphers: service.listen.ciphers, ciphersuites: service.listen.ciphersuites });
+const settingsOf = (service: McpServiceConfig) => ({ protocol: service.listen.protocol, ciphers: service.listen.ciphers, ciphersuites: service.listen.ciphersuites, tls_profile: service.listen.tls_profile });
 
 export function secureContextOptions(tls: McpFrontTls, service: McpServiceConfig, ticketKeys: Buffer): SecureContextOptions {
   return serverContextOptions(settingsOf(service), tls, service.mtls.mode, ticketKeys);

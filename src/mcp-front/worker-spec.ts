@@ -16,6 +16,7 @@ export function mcpServiceFromSpec(spec: WorkerSpec, mcp: McpWorkerSpec): McpSer
       protocol: spec.protocol,
       ...(spec.ciphers ? { ciphers: spec.ciphers } : {}),
       ...(spec.ciphersuites ? { ciphersuites: spec.ciphersuites } : {}),
+      ...(spec.tls_profile ? { tls_profile: spec.tls_profile } : {}),
     },
     backend: { ...mcp.backend, allow_non_loopback: false },
     mtls: { ...spec.mtls, revocation_refresh: 0 },

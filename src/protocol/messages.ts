@@ -43,6 +43,8 @@ export const workerSpecSchema = z.object({
   protocol: z.enum(['tls13', 'tls12']),
   ciphers: z.string().optional(),
   ciphersuites: z.string().optional(),
+  /** `fips`: FIPS-approved algorithms only (src/core/tls-profile.ts). */
+  tls_profile: z.enum(['default', 'fips']).optional(),
   backend: hostPort,
   /** Client mode: the name to verify on the remote server's certificate. */
   server_name: z.string().optional(),

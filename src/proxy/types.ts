@@ -37,7 +37,7 @@ export function diffSpecs(current: WorkerSpec, next: WorkerSpec): { applied: str
   if (!same(current.mtls, next.mtls)) applied.push('policy');
   if (!same(current.limits, next.limits)) applied.push('limits');
   if (!same(current.backend, next.backend) || current.server_name !== next.server_name) applied.push('backend');
-  if (current.protocol !== next.protocol || current.ciphers !== next.ciphers || current.ciphersuites !== next.ciphersuites) applied.push('tls');
+  if (current.protocol !== next.protocol || current.ciphers !== next.ciphers || current.ciphersuites !== next.ciphersuites || current.tls_profile !== next.tls_profile) applied.push('tls');
   if (current.listen.host !== next.listen.host || (next.listen.port !== 0 && current.listen.port !== next.listen.port)) needsRestart.push('listen.address');
   if (current.mode !== next.mode) needsRestart.push('mode');
   if (!same(current.health_check, next.health_check)) needsRestart.push('backend.health_check');

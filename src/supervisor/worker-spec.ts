@@ -33,6 +33,7 @@ export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>
     protocol: svc.listen.protocol,
     ...(svc.listen.ciphers ? { ciphers: svc.listen.ciphers } : {}),
     ...(svc.listen.ciphersuites ? { ciphersuites: svc.listen.ciphersuites } : {}),
+    ...(svc.listen.tls_profile ? { tls_profile: svc.listen.tls_profile } : {}),
     backend: { ...backend },
     ...(svc.backend.tls?.server_name ? { server_name: svc.backend.tls.server_name } : {}),
     ...(svc.backend.health_check ? { health_check: { ...svc.backend.health_check } } : {}),

@@ -71,11 +71,11 @@ async function startRun(): Promise<{ port: number; admin: string }> {
   return { port: Number(info.services[0]!.listen.split(':').pop()), admin: `http://127.0.0.1:${info.admin.port}` };
 }
 
-async function rejectionsTotal(admin: string): Promise<number> {
+async function rejectionsTotal(admin: string, prefix = 'tlsmcp_rejections_total{'): Promise<number> {
   const text = await (await fetch(`${admin}/metrics`)).text();
   return text
     .split('\n')
-    .filter((l) => l.startsWith('tlsmcp_rejections_total{'))
+    .filter((l) => l.startsWith(prefix))
     .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
@@ -127,6 +127,7 @@ describe('tlsmcp score beside a running tlsmcp run', { timeout: 90_000 }, () => 
   it("a score run's listener probes leave tlsmcp_rejections_total and the audit trail unchanged", async () => {
     const { port, admin } = await startRun();
     const before = await rejectionsTotal(admin);
+    const failedBefore = await rejectionsTotal(admin, 'tlsmcp_connections_total{service="api",status="failed"}');
     const workerBefore = await workerRejected(admin);
     const report = await score();
     expect(report.not_measured.join('\n')).not.toMatch(/listener scan grades \(scans not run\)/);
@@ -136,6 +137,7 @@ describe('tlsmcp score beside a running tlsmcp run', { timeout: 90_000 }, () => 
     expect((await tryEcho({ port, caPem: pki.caPem })).echoed).toBe(false);
     await waitFor(async () => (await rejectionsTotal(admin)) > before, { timeoutMs: 30_000, what: 'the real rejection in the metrics' });
     expect(await rejectionsTotal(admin)).toBe(before + 1);
+    expect(await rejectionsTotal(admin, 'tlsmcp_connections_total{service="api",status="failed"}')).toBe(failedBefore + 1);
     const auditFile = statePaths(pki.stateDir).auditLog;
     const rejectedLines = () =>
       existsSync(auditFile) ? readFileSync(auditFile, 'utf8').split('\n').filter((l) => l.includes('"kind":"connection"') && l.includes('"result":"rejected"')) : [];

@@ -41,9 +41,9 @@ describe('admin endpoint', () => {
 
   it('serves the Prometheus metrics named in the contract', async () => {
     const text = await (await app([service()]).request('/metrics')).text();
-    expect(text).toContain('tlsmcp_connections_total{service="api",result="accepted"} 1');
-    expect(text).toContain('tlsmcp_connections_total{service="api",result="rejected"} 1');
-    expect(text).toContain('tlsmcp_bytes_total{direction="in"} 10');
+    expect(text).toContain('tlsmcp_connections_total{service="api",status="success"} 1');
+    expect(text).toContain('tlsmcp_connections_total{service="api",status="failed"} 1');
+    expect(text).toContain('tlsmcp_bytes_total{service="api",direction="in"} 10');
     expect(text).toContain('tlsmcp_handshake_duration_seconds_count{service="api"} 1');
     expect(text).toContain('tlsmcp_cert_expiry_days{service="api"} 9.95');
     expect(text).toContain('tlsmcp_revocation_events_total 2');
