@@ -7,7 +7,7 @@
  * problems; how a key was read is a notice.
  */
 import { formatDuration } from '../util/duration.js';
-import type { ConfigProblem } from './normalize.js';
+import type { ConfigProblem } from './problem.js';
 import type { ConfigNotice, RawConfig } from './schema.js';
 
 const DAY = 86_400_000;

@@ -6,6 +6,7 @@
 import { isLoopbackHost } from '../util/address.js';
 import { formatDuration } from '../util/duration.js';
 import { applyDocumentForms } from './normalize-forms.js';
+import type { ConfigProblem } from './problem.js';
 import {
   LIMIT_DEFAULTS,
   hubSettingsOf,
@@ -16,10 +17,7 @@ import {
   type ServiceConfig,
 } from './schema.js';
 
-export interface ConfigProblem {
-  path: string;
-  message: string;
-}
+export type { ConfigProblem } from './problem.js';
 
 type ServiceInput = Omit<RawService, 'name'> & { name: string };
 

@@ -11,9 +11,9 @@ import { TlsmcpError } from '../errors.js';
 import { identityOf } from '../core/identity.js';
 import type { HubStore } from './store.js';
 import type { Instance } from './types.js';
-import type { HubEnv } from './hub-env.js';
+import type { Caller, HubEnv } from './hub-env.js';
 
-export type Caller = { kind: 'admin'; cn: string; serial: string } | { kind: 'instance'; instance: Instance; serial: string };
+export type { Caller };
 
 /** Paths reached without a client certificate. */
 const OPEN_PATHS = new Set(['/api/v1/enroll']);
