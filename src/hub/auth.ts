@@ -10,7 +10,6 @@ import type { MiddlewareHandler } from 'hono';
 import { TlsmcpError } from '../errors.js';
 import { identityOf } from '../core/identity.js';
 import type { HubStore } from './store.js';
-import type { Instance } from './types.js';
 import type { Caller, HubEnv } from './hub-env.js';
 
 export type { Caller };
