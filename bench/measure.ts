@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { nextMessage, percentile, spawnChild } from './children.js';
 import type { LoadJob } from './load-client.js';
-import { cpuMicros, rssBytes } from './proc-stats.js';
+import { cpuMicros, listenSockets, rssBytes } from './proc-stats.js';
 import type { RunningTarget } from './targets.js';
 
 export const RESPONSE_SIZE = 'HTTP/1.1 200 OK\r\nContent-Length: 6\r\nContent-Type: text/plain\r\n\r\nhello\n'.length;
@@ -77,6 +77,21 @@ export async function waitReady(port: number, tls: ClientTls, exited: () => bool
       await sleep(100);
     }
   }
+}
+
+/**
+ * tlsmcp's workers start one after another, each binding the port with
+ * reusePort: wait until `count` sockets listen (or report how many did).
+ */
+export async function waitListeners(t: RunningTarget, count: number, deadlineMs = 30_000): Promise<number> {
+  const end = Date.now() + deadlineMs;
+  let n = listenSockets(t.port);
+  while (n < count && Date.now() < end && !t.exited) {
+    await sleep(100);
+    n = listenSockets(t.port);
+  }
+  if (n < count) process.stderr.write(`bench: ${t.name} has ${n} listening socket(s) on port ${t.port}, expected ${count}\n`);
+  return n;
 }
 
 /** Session tickets per full handshake, from `count` sequential probes. */

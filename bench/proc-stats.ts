@@ -68,3 +68,9 @@ export function openFileLimit(): number {
   const m = /^Max open files\s+\d+\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'latin1'));
   return m ? Number(m[1]) : 1024;
 }
+
+/** How many sockets listen on a loopback/any IPv4 TCP port (with reusePort, one per worker). */
+export function listenSockets(port: number): number {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 0A `;
+  return readFileSync('/proc/net/tcp', 'latin1').split('\n').filter((l) => l.includes(hex)).length;
+}

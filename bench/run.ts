@@ -11,18 +11,19 @@
  * Environment: BENCH_PHASE_MS, BENCH_ROUNDS, BENCH_IDLE_CONNECTIONS, BENCH_AUDIT=0
  * (tlsmcp's audit trail off), BENCH_MCP_CALLS (0 skips the MCP front part).
  */
-import { execFileSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createCertificateAuthority } from '../src/ca/index.js';
-import { nextMessage, spawnChild, stopChild } from './children.js';
+import { stopChild } from './children.js';
 import { formatMcpFrontBench, runMcpFrontBench } from './mcp-front.js';
-import { bulk, keepAlive, memory, newConnections, newConnectionsOpenssl, ticketsPerHandshake, waitReady, type ClientTls, type HandshakeFigure, type KeepaliveFigure, type MeasureContext, type MemoryFigure } from './measure.js';
+import { bulk, keepAlive, memory, newConnections, newConnectionsOpenssl, ticketsPerHandshake, waitReady, type HandshakeFigure, type KeepaliveFigure, type MeasureContext, type MemoryFigure } from './measure.js';
 import { openFileLimit } from './proc-stats.js';
+import { waitListeners } from './measure.js';
+import { buildDist, issueMaterial, startBackend } from './setup.js';
 import { formatTable, type Figure } from './report.js';
-import { availableTargets, startTarget, type Material, type RunningTarget, type TargetName, type TargetOptions } from './targets.js';
+import { availableTargets, startTarget, type RunningTarget, type TargetName, type TargetOptions } from './targets.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,29 +53,14 @@ const found = availableTargets();
 const targets = (args.targets ? (args.targets.split(',') as TargetName[]) : found).filter((t) => found.includes(t));
 const started: RunningTarget[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'tlsmcp-bench-'));
-const backend = spawnChild('./backend.ts');
+let backend: { child: ChildProcess; port: number } | undefined;
 
 try {
-  // One CA (tlsmcp's own), one server certificate and one client certificate for every proxy.
-  const stateDir = join(dir, 'state');
-  const ttl = { client: { default_ttl: 86_400_000, min_ttl: 1_000, max_ttl: 30 * 86_400_000 }, server: { ttl: 30 * 86_400_000, max_ttl: 90 * 86_400_000, renew_before: 86_400_000 }, expiring_within: 7 * 86_400_000 };
-  const ca = createCertificateAuthority({ stateDir, policy: ttl });
-  await ca.init({ keyType: 'ecdsa-p256' });
-  const server = await ca.issue({ type: 'server', service: 'bench', cn: 'localhost', dns: ['localhost'], ip: ['127.0.0.1'], keyType: 'ecdsa-p256' });
-  const client = await ca.issue({ type: 'client', service: 'bench', cn: 'bench-client', keyType: 'ecdsa-p256' });
-  const material: Material = { dir, stateDir, certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server.key'), caFile: join(dir, 'ca.pem'), combinedPemFile: join(dir, 'server-combined.pem') };
-  writeFileSync(material.certFile, server.certPem);
-  writeFileSync(material.keyFile, server.keyPem!, { mode: 0o600 });
-  writeFileSync(material.caFile, server.caPem);
-  writeFileSync(material.combinedPemFile, `${server.certPem}${server.keyPem!}`, { mode: 0o600 });
-  const clientFiles = { ca: join(dir, 'ca.pem'), cert: join(dir, 'client.pem'), key: join(dir, 'client.key') };
-  writeFileSync(clientFiles.cert, client.certPem);
-  writeFileSync(clientFiles.key, client.keyPem!, { mode: 0o600 });
-  const tls: ClientTls = { ca: client.caPem, cert: client.certPem, key: client.keyPem!, files: clientFiles };
-
+  const { material, tls } = await issueMaterial(dir);
   const dist = !args.source;
-  if (dist) execFileSync(process.execPath, [join(import.meta.dirname, '../node_modules/typescript/bin/tsc'), '-p', join(import.meta.dirname, '../tsconfig.build.json')], { stdio: 'inherit' });
-  const { port: backendPort } = await nextMessage<{ port: number }>(backend, 'ready');
+  if (dist) buildDist();
+  backend = await startBackend();
+  const backendPort = backend.port;
   const targetOptions: TargetOptions = { material, backendPort, maxConnections: IDLE_CONNECTIONS + 200, audit: process.env.BENCH_AUDIT !== '0', dist };
   const ctx: MeasureContext = { tls, phaseMs: PHASE_MS, clientProcs: 2 };
   const load0 = loadavg().map((l) => +l.toFixed(2));
@@ -84,6 +70,7 @@ try {
     const t = await startTarget(name, targetOptions);
     started.push(t);
     await waitReady(t.port, tls, () => t.exited);
+    if (name === 'tlsmcp') await waitListeners(t, availableParallelism());
     return t;
   };
   const stop = async (t: RunningTarget) => {
@@ -161,7 +148,7 @@ try {
   writeFileSync(join(out, 'latest.json'), `${JSON.stringify({ heading, targets, idle_connections: IDLE_CONNECTIONS, memory: mem, tickets, new_connections: conns, new_connections_openssl: connsOpenssl, keepalive: ka, bulk_mb_per_s: mbps, mcp_front: mcpFront }, null, 2)}\n`);
 } finally {
   await Promise.allSettled(started.map((t) => t.stop()));
-  await stopChild(backend);
+  if (backend) await stopChild(backend.child);
   rmSync(dir, { recursive: true, force: true });
   clearTimeout(watchdog);
 }
