@@ -16,6 +16,8 @@ export interface LoadJob {
   concurrency: number;
   durationMs: number;
   resume?: boolean;
+  /** Key-exchange groups the client offers (`ecdhCurve`); absent: Node's default (X25519MLKEM768 first on Node 24). */
+  groups?: string;
   bytes?: number;
   count?: number;
   responseSize: number;
@@ -36,7 +38,7 @@ function open(job: LoadJob, session?: Buffer): Promise<Socket> {
       s.once('error', reject);
       return;
     }
-    context ??= createSecureContext(job.tls);
+    context ??= createSecureContext({ ...job.tls, ...(job.groups ? { ecdhCurve: job.groups } : {}) });
     const options: ConnectionOptions = { host: '127.0.0.1', port: job.port, servername: 'localhost', secureContext: context, ...(session ? { session } : {}) };
     const s = tlsConnect(options, () => resolve(s));
     s.setNoDelay(true);

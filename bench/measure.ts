@@ -26,6 +26,8 @@ export interface MeasureContext {
   tls: ClientTls;
   phaseMs: number;
   clientProcs: number;
+  /** Key-exchange groups the Node clients offer (see LoadJob.groups). */
+  groups?: string;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,16 +36,16 @@ async function load(ctx: MeasureContext, job: Omit<LoadJob, 'responseSize' | 'tl
   const children = Array.from({ length: procs }, () => spawnChild('./load-client.ts'));
   const results = children.map((c) => nextMessage<{ result: unknown }>(c, 'result', job.durationMs + 120_000));
   const { ca, cert, key } = ctx.tls;
-  for (const c of children) c.send({ ...job, tls: { ca, cert, key }, responseSize: RESPONSE_SIZE });
+  for (const c of children) c.send({ ...job, tls: { ca, cert, key }, ...(ctx.groups ? { groups: ctx.groups } : {}), responseSize: RESPONSE_SIZE });
   return (await Promise.all(results)).map((r) => r.result);
 }
 
 /** One mTLS connection and one request/response; resolves with the number of session tickets the proxy sent by then. */
-export function probe(port: number, tls: ClientTls, timeoutMs = 5_000): Promise<{ tickets: number }> {
+export function probe(port: number, tls: ClientTls, timeoutMs = 5_000, groups?: string): Promise<{ tickets: number; group: string }> {
   return new Promise((resolve, reject) => {
     let tickets = 0;
     let got = 0;
-    const s: TLSSocket = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca: tls.ca, cert: tls.cert, key: tls.key });
+    const s: TLSSocket = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca: tls.ca, cert: tls.cert, key: tls.key, ...(groups ? { ecdhCurve: groups } : {}) });
     const timer = setTimeout(() => s.destroy(new Error('probe timed out')), timeoutMs);
     s.on('session', () => (tickets += 1));
     s.once('secureConnect', () => s.write('GET / HTTP/1.1\r\nHost: bench\r\n\r\n'));
@@ -53,8 +55,9 @@ export function probe(port: number, tls: ClientTls, timeoutMs = 5_000): Promise<
       // Tickets follow the handshake; give a late one a moment to arrive before counting.
       setTimeout(() => {
         clearTimeout(timer);
+        const group = (s.getEphemeralKeyInfo() as { name?: string } | null)?.name ?? '?';
         s.destroy();
-        resolve({ tickets });
+        resolve({ tickets, group });
       }, 20);
     });
     s.once('error', (err) => {
@@ -95,10 +98,15 @@ export async function waitListeners(t: RunningTarget, count: number, deadlineMs 
 }
 
 /** Session tickets per full handshake, from `count` sequential probes. */
-export async function ticketsPerHandshake(t: RunningTarget, tls: ClientTls, count = 20): Promise<number> {
+export async function ticketsPerHandshake(t: RunningTarget, tls: ClientTls, groups?: string, count = 20): Promise<{ tickets: number; group: string }> {
   let total = 0;
-  for (let i = 0; i < count; i += 1) total += (await probe(t.port, tls)).tickets;
-  return +(total / count).toFixed(2);
+  let group = '';
+  for (let i = 0; i < count; i += 1) {
+    const r = await probe(t.port, tls, 5_000, groups);
+    total += r.tickets;
+    group = r.group;
+  }
+  return { tickets: +(total / count).toFixed(2), group };
 }
 
 export interface HandshakeFigure {
@@ -191,7 +199,7 @@ export async function memory(ctx: MeasureContext, t: RunningTarget, count: numbe
   try {
     const ready = children.map((c) => nextMessage<{ open: number; errors: number }>(c, 'idle_ready', 300_000));
     const { ca, cert, key } = ctx.tls;
-    for (const c of children) c.send({ mode: 'idle', port: t.port, tls: { ca, cert, key }, concurrency: 1, durationMs: 0, count: per, responseSize: RESPONSE_SIZE });
+    for (const c of children) c.send({ mode: 'idle', port: t.port, tls: { ca, cert, key }, ...(ctx.groups ? { groups: ctx.groups } : {}), concurrency: 1, durationMs: 0, count: per, responseSize: RESPONSE_SIZE });
     const opened = await Promise.all(ready);
     await sleep(1_000);
     const held = rssBytes(t.pid);

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stopChild } from './children.js';
 import { summarizeProfile } from './cpuprofile-summary.js';
+import { summarizePerfScript } from './perf-summary.js';
 import { keepAlive, newConnections, ticketsPerHandshake, waitListeners, waitReady, type MeasureContext } from './measure.js';
 import { cpuMicros, listenSockets, rssBytes } from './proc-stats.js';
 import { buildDist, issueMaterial, startBackend } from './setup.js';
@@ -30,9 +31,11 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '8' },
     'cpu-prof': { type: 'boolean', default: false },
     perf: { type: 'boolean', default: false },
+    dwarf: { type: 'boolean', default: false },
     source: { type: 'boolean', default: false },
     audit: { type: 'string', default: 'on' },
     target: { type: 'string', default: 'tlsmcp' },
+    groups: { type: 'string', default: 'X25519:P-256' },
   },
 });
 const load = args.load as 'handshake' | 'keepalive';
@@ -71,12 +74,14 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 1_000)); // settle before the idle RSS reading
   say(`${args.target} pid ${t.pid}, node from ${process.execPath}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   say(`threads: ${tasks.length} (${[...new Set(tasks)].map((n) => `${n}×${tasks.filter((x) => x === n).length}`).join(', ')}); LISTEN sockets on port ${t.port}: ${listeners}`);
-  say(`idle RSS ${(rssBytes(t.pid) / 1048576).toFixed(1)} MB; session tickets per handshake: ${await ticketsPerHandshake(t, tls)}`);
-  const ctx: MeasureContext = { tls, phaseMs: seconds * 1000, clientProcs: 2 };
+    const groups = args.groups === 'default' ? undefined : args.groups;
+  const th = await ticketsPerHandshake(t, tls, groups);
+  say(`idle RSS ${(rssBytes(t.pid) / 1048576).toFixed(1)} MB; session tickets per handshake: ${th.tickets}; key exchange ${th.group}`);
+  const ctx: MeasureContext = { tls, phaseMs: seconds * 1000, clientProcs: 2, ...(groups ? { groups } : {}) };
   await newConnections({ ...ctx, phaseMs: 1000 }, t); // warm-up (JIT)
   let perf: ReturnType<typeof spawn> | undefined;
   if (args.perf) {
-    perf = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '499', '-g', '-p', String(t.pid), '-o', join(out, 'perf.data')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    perf = spawn('perf', ['record', '-e', 'cpu-clock', '-F', args.dwarf ? '249' : '999', ...(args.dwarf ? ['--call-graph', 'dwarf,16384'] : ['-g']), '-p', String(t.pid), '-o', join(out, 'perf.data')], { stdio: ['ignore', 'ignore', 'pipe'] });
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
   const cpu0 = cpuMicros(t.pid);
@@ -101,9 +106,15 @@ try {
     }
   }
   if (args.perf) {
+    const script = spawnSync('perf', ['script', '-i', join(out, 'perf.data'), '-F', 'tid,ip,sym,dso'], { encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 }).stdout;
+    const b = summarizePerfScript(script);
+    const share = (n: number) => `${((100 * n) / b.samples).toFixed(1).padStart(5)}%`;
+    say(`\nperf: ${b.samples} samples (cpu-clock), by bucket (first marker on the call chain, else the leaf symbol):`);
+    for (const [k, v] of b.buckets) say(`  ${share(v)}  ${k}`);
+    say('perf: top leaf symbols:');
+    for (const [k, v] of b.leaves.slice(0, 30)) say(`  ${share(v)}  ${k}`);
     const report = (sort: string) => spawnSync('perf', ['report', '-i', join(out, 'perf.data'), '--no-children', '--sort', sort, '--stdio', '--percent-limit', '0.7', '-g', 'none'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout.split('\n').filter((l) => l && !l.startsWith('#')).join('\n');
     say(`\nperf (cpu-clock, all threads) by shared object:\n${report('dso')}`);
-    say(`\nperf by symbol:\n${report('sym')}`);
   }
   writeFileSync(join(out, 'summary.txt'), `${lines.join('\n')}\n`);
 } finally {

@@ -41,6 +41,12 @@ const FD_BOUND = Math.floor((openFileLimit() - 1_000) / 2 / 500) * 500;
 const IDLE_CONNECTIONS = Math.min(Number(process.env.BENCH_IDLE_CONNECTIONS ?? (quick ? 1_000 : 10_000)), FD_BOUND);
 const BULK_BYTES = (quick ? 128 : 512) * 1024 * 1024;
 const MCP_CALLS = Number(process.env.BENCH_MCP_CALLS ?? (quick ? 100 : 300));
+/**
+ * The Node clients offer X25519 then P-256 by default, so every proxy does the same key exchange: Debian's
+ * haproxy and nginx link OpenSSL 3.0, which has no X25519MLKEM768, while Node 24 (OpenSSL 3.5) picks that
+ * hybrid when a Node 24 client offers it (its default). BENCH_GROUPS=default measures with Node's default.
+ */
+const GROUPS = process.env.BENCH_GROUPS === 'default' ? undefined : (process.env.BENCH_GROUPS ?? 'X25519:P-256');
 const WATCHDOG_MS = quick ? 300_000 : 1_200_000;
 
 const watchdog = setTimeout(() => {
@@ -62,7 +68,7 @@ try {
   backend = await startBackend();
   const backendPort = backend.port;
   const targetOptions: TargetOptions = { material, backendPort, maxConnections: IDLE_CONNECTIONS + 200, audit: process.env.BENCH_AUDIT !== '0', dist };
-  const ctx: MeasureContext = { tls, phaseMs: PHASE_MS, clientProcs: 2 };
+  const ctx: MeasureContext = { tls, phaseMs: PHASE_MS, clientProcs: 2, ...(GROUPS ? { groups: GROUPS } : {}) };
   const load0 = loadavg().map((l) => +l.toFixed(2));
   process.stderr.write(`bench: ${cpus().length} cores, node ${process.version} (OpenSSL ${process.versions.openssl}), targets ${targets.join(', ')}; ${PHASE_MS / 1000}s phases, best of ${ROUNDS}; load average ${load0.join(' ')}\n`);
 
@@ -91,9 +97,12 @@ try {
   const running = new Map<TargetName, RunningTarget>();
   for (const name of targets) running.set(name, await start(name));
   const tickets: Partial<Record<TargetName, number>> = {};
+  const groups: Partial<Record<TargetName, string>> = {};
   for (const [name, t] of running) {
     await newConnections({ ...ctx, phaseMs: 1_000 }, t); // warm-up
-    tickets[name] = await ticketsPerHandshake(t, tls);
+    const r = await ticketsPerHandshake(t, tls, GROUPS);
+    tickets[name] = r.tickets;
+    groups[name] = r.group;
   }
   async function best<T>(measure: (t: RunningTarget) => Promise<T>, better: (a: T, b: T) => boolean): Promise<Partial<Record<TargetName, T>>> {
     const out: Partial<Record<TargetName, T>> = {};
@@ -122,7 +131,7 @@ try {
     { label: 'proxy CPU µs per new connection', better: 'lower', values: pick(conns, (v) => v.cpuMicrosEach) },
     { label: 'new mTLS connections/s, openssl s_time', better: 'higher', values: pick(connsOpenssl, (v) => v.perSecond) },
     { label: 'proxy CPU µs per new connection (s_time)', better: 'lower', values: pick(connsOpenssl, (v) => v.cpuMicrosEach) },
-    { label: 'session tickets per handshake', better: 'lower', values: tickets },
+    { label: 'session tickets per handshake', better: 'lower', values: tickets, notes: Object.fromEntries(Object.entries(groups).map(([k, g]) => [k, `(${g})`])) },
     { label: 'keep-alive requests/s', better: 'higher', values: pick(ka, (v) => v.perSecond) },
     { label: 'keep-alive p50 ms', better: 'lower', values: pick(ka, (v) => v.p50) },
     { label: 'keep-alive p99 ms', better: 'lower', values: pick(ka, (v) => v.p99) },
@@ -133,7 +142,7 @@ try {
     { label: 'KB per idle connection', better: 'lower', values: pick(mem, (v) => v.kbPerConnection) },
   ];
   const load1 = loadavg().map((l) => +l.toFixed(2));
-  const heading = `${cpus().length} cores (${availableParallelism()} usable), node ${process.version}, OpenSSL ${process.versions.openssl}; ${PHASE_MS / 1000}s phases, best of ${ROUNDS} interleaved rounds; load average ${load0.join(' ')} at start, ${load1.join(' ')} at end; tlsmcp from ${dist ? 'dist/' : 'source (tsx)'}, audit ${targetOptions.audit ? 'on' : 'off'}`;
+  const heading = `${cpus().length} cores (${availableParallelism()} usable), node ${process.version}, OpenSSL ${process.versions.openssl}; ${PHASE_MS / 1000}s phases, best of ${ROUNDS} interleaved rounds; load average ${load0.join(' ')} at start, ${load1.join(' ')} at end; tlsmcp from ${dist ? 'dist/' : 'source (tsx)'}, audit ${targetOptions.audit ? 'on' : 'off'}; Node clients offer ${GROUPS ?? "Node's default groups"}`;
   process.stdout.write(`${heading}\n\n${formatTable(figures, targets)}\n`);
   if (IDLE_CONNECTIONS < 10_000) process.stdout.write(`\nidle connections: ${IDLE_CONNECTIONS} (${quick ? '--quick' : `the open-file hard limit ${openFileLimit()} allows a proxy about ${FD_BOUND}`})\n`);
 
@@ -145,7 +154,7 @@ try {
   }
   const out = join(import.meta.dirname, 'results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'latest.json'), `${JSON.stringify({ heading, targets, idle_connections: IDLE_CONNECTIONS, memory: mem, tickets, new_connections: conns, new_connections_openssl: connsOpenssl, keepalive: ka, bulk_mb_per_s: mbps, mcp_front: mcpFront }, null, 2)}\n`);
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify({ heading, targets, idle_connections: IDLE_CONNECTIONS, memory: mem, tickets, groups, new_connections: conns, new_connections_openssl: connsOpenssl, keepalive: ka, bulk_mb_per_s: mbps, mcp_front: mcpFront }, null, 2)}\n`);
 } finally {
   await Promise.allSettled(started.map((t) => t.stop()));
   if (backend) await stopChild(backend.child);
