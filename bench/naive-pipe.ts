@@ -3,18 +3,36 @@
  * → net.connect → pipe), with the same certificates, in its own process. Plain
  * Node (type stripping, no loader), so its memory is Node's own.
  * Usage: node bench/naive-pipe.ts '{"port":…,"backendPort":…,"certFile":…,"keyFile":…,"caFile":…}'
+ * Variants for bench/variants.ts (A/B of one change at a time): `noTicket`
+ * (SSL_OP_NO_TICKET), `peer` ("x509": read the peer through
+ * getPeerX509Certificate(), "legacy": getPeerCertificate(true)).
  */
+import { constants } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { createServer } from 'node:tls';
+import { createServer, type TLSSocket } from 'node:tls';
 
-const o = JSON.parse(process.argv[2] ?? '{}') as { port: number; backendPort: number; certFile: string; keyFile: string; caFile: string };
-const server = createServer({ cert: readFileSync(o.certFile), key: readFileSync(o.keyFile), ca: [readFileSync(o.caFile)], requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3' }, (socket) => {
-  const backend = connect(o.backendPort, '127.0.0.1');
-  socket.pipe(backend).pipe(socket);
-  socket.on('error', () => backend.destroy());
-  backend.on('error', () => socket.destroy());
-  socket.on('close', () => backend.destroy());
-});
+const o = JSON.parse(process.argv[2] ?? '{}') as { port: number; backendPort: number; certFile: string; keyFile: string; caFile: string; noTicket?: boolean; peer?: 'x509' | 'legacy' };
+let seen = 0;
+const readPeer = (socket: TLSSocket) => {
+  if (o.peer === 'x509') {
+    const c = socket.getPeerX509Certificate();
+    if (c && (c.subject + (c.subjectAltName ?? '') + c.serialNumber).length > 0) seen += 1;
+  } else if (o.peer === 'legacy') {
+    const c = socket.getPeerCertificate(true);
+    if (c.subject.CN) seen += 1;
+  }
+};
+const server = createServer(
+  { cert: readFileSync(o.certFile), key: readFileSync(o.keyFile), ca: [readFileSync(o.caFile)], requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', ...(o.noTicket ? { secureOptions: constants.SSL_OP_NO_TICKET } : {}) },
+  (socket) => {
+    readPeer(socket);
+    const backend = connect(o.backendPort, '127.0.0.1');
+    socket.pipe(backend).pipe(socket);
+    socket.on('error', () => backend.destroy());
+    backend.on('error', () => socket.destroy());
+    socket.on('close', () => backend.destroy());
+  },
+);
 server.listen(o.port, '127.0.0.1');
-process.on('SIGTERM', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(seen >= 0 ? 0 : 1));

@@ -5,7 +5,7 @@
  * naive Node pipe, and whichever of ghostunnel, haproxy and nginx are on the PATH.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -46,6 +46,8 @@ export interface TargetOptions {
   dist: boolean;
   /** Extra environment for the tlsmcp process (e.g. NODE_OPTIONS for profiling). */
   tlsmcpEnv?: Record<string, string>;
+  /** Options of the naive pipe (bench/variants.ts). */
+  naive?: { noTicket?: boolean; peer?: 'x509' | 'legacy' };
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -105,23 +107,26 @@ export async function startTarget(name: TargetName, o: TargetOptions): Promise<R
   let child: ChildProcess;
   switch (name) {
     case 'tlsmcp': {
+      // Its own copy of the CA's state dir: one `tlsmcp run` per state dir at a time.
+      const stateDir = join(m.dir, `state-${port}`);
+      cpSync(m.stateDir, stateDir, { recursive: true });
       const config = {
         version: 1,
-        state_dir: m.stateDir,
+        state_dir: stateDir,
         logging: { level: 'warn', audit: o.audit },
         admin: { enabled: true, address: `127.0.0.1:${await freePort()}` },
         services: [{ name: 'bench', listen: `127.0.0.1:${port}`, backend: `127.0.0.1:${o.backendPort}`, server_cert: { cert_file: m.certFile, key_file: m.keyFile }, limits: { max_connections: o.maxConnections } }],
       };
       const file = join(m.dir, `tlsmcp-${port}.yaml`);
       writeFileSync(file, JSON.stringify(config, null, 2)); // JSON is YAML
-      child = spawn(process.execPath, [join(root, 'bin/tlsmcp.js'), 'run', '--config', file, '--state', m.stateDir], {
+      child = spawn(process.execPath, [join(root, 'bin/tlsmcp.js'), 'run', '--config', file, '--state', stateDir], {
         stdio,
         env: { ...process.env, ...(o.dist ? { TLSMCP_USE_DIST: '1' } : {}), ...o.tlsmcpEnv },
       });
       break;
     }
     case 'naive':
-      child = spawn(process.execPath, [join(root, 'bench/naive-pipe.ts'), JSON.stringify({ port, backendPort: o.backendPort, certFile: m.certFile, keyFile: m.keyFile, caFile: m.caFile })], { stdio });
+      child = spawn(process.execPath, [join(root, 'bench/naive-pipe.ts'), JSON.stringify({ port, backendPort: o.backendPort, certFile: m.certFile, keyFile: m.keyFile, caFile: m.caFile, ...o.naive })], { stdio });
       break;
     case 'haproxy': {
       const file = join(m.dir, `haproxy-${port}.cfg`);
