@@ -177,6 +177,8 @@ export async function bulk(ctx: MeasureContext, t: RunningTarget, bytes: number)
 }
 
 export interface MemoryFigure {
+  /** CPU the idle proxy burns (timers, watchers, stats), ms per second: at low connection rates it inflates CPU per connection. */
+  idleCpuMsPerS: number;
   idleMb: number;
   open: number;
   errors: number;
@@ -184,6 +186,7 @@ export interface MemoryFigure {
   kbPerConnection: number;
 }
 
+const IDLE_CPU_MS = 4_000;
 const mb = (bytes: number) => +(bytes / 1024 / 1024).toFixed(1);
 
 /**
@@ -193,6 +196,9 @@ const mb = (bytes: number) => +(bytes / 1024 / 1024).toFixed(1);
  */
 export async function memory(ctx: MeasureContext, t: RunningTarget, count: number): Promise<MemoryFigure> {
   await sleep(1_000);
+  const idleCpu0 = cpuMicros(t.pid);
+  await sleep(IDLE_CPU_MS);
+  const idleCpuMsPerS = +((cpuMicros(t.pid) - idleCpu0) / IDLE_CPU_MS).toFixed(2);
   const idle = rssBytes(t.pid);
   const per = Math.ceil(count / ctx.clientProcs);
   const children = Array.from({ length: ctx.clientProcs }, () => spawnChild('./load-client.ts'));
@@ -207,7 +213,7 @@ export async function memory(ctx: MeasureContext, t: RunningTarget, count: numbe
     const results = children.map((c) => nextMessage(c, 'result', 60_000));
     for (const c of children) c.send({ type: 'release' });
     await Promise.all(results);
-    return { idleMb: mb(idle), open, errors: opened.reduce((a, o) => a + o.errors, 0), withConnectionsMb: mb(held), kbPerConnection: Math.round((held - idle) / 1024 / Math.max(1, open)) };
+    return { idleCpuMsPerS, idleMb: mb(idle), open, errors: opened.reduce((a, o) => a + o.errors, 0), withConnectionsMb: mb(held), kbPerConnection: Math.round((held - idle) / 1024 / Math.max(1, open)) };
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   }

@@ -138,6 +138,7 @@ try {
     { label: 'proxy CPU µs per keep-alive request', better: 'lower', values: pick(ka, (v) => v.cpuMicrosEach) },
     { label: 'bulk MB/s', better: 'higher', values: mbps },
     { label: 'idle RSS MB, fresh one-service proxy', better: 'lower', values: pick(mem, (v) => v.idleMb) },
+    { label: 'idle CPU ms per second, no connections', better: 'lower', values: pick(mem, (v) => v.idleCpuMsPerS) },
     { label: `RSS MB with ${IDLE_CONNECTIONS.toLocaleString('en-US')} idle mTLS connections`, better: 'lower', values: pick(mem, (v) => v.withConnectionsMb), notes: Object.fromEntries(Object.entries(mem).filter(([, v]) => v.open !== IDLE_CONNECTIONS).map(([k, v]) => [k, `(${v.open} open)`])) },
     { label: 'KB per idle connection', better: 'lower', values: pick(mem, (v) => v.kbPerConnection) },
   ];

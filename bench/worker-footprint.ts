@@ -8,9 +8,15 @@
  * the main thread of `tlsmcp run` loads. Run `npm run build` first (the bench does).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { stopChild } from './children.js';
+import { waitListeners, waitReady } from './measure.js';
+import { rssBytes } from './proc-stats.js';
+import { issueMaterial, startBackend } from './setup.js';
+import { startTarget } from './targets.js';
 
 const root = join(import.meta.dirname, '..');
 const entry = pathToFileURL(join(root, 'dist/workers/proxy-worker.js')).href;
@@ -69,4 +75,41 @@ for (const heapMb of [64, 0]) {
     const own = r.urls.filter((u) => u.includes('/dist/')).map((u) => u.replace(/^.*\/dist\//, ''));
     process.stdout.write(`tlsmcp files in the worker: ${own.join(', ')}\n`);
   }
+}
+
+/** The main thread of `tlsmcp run` (dist/): what it loads, and the whole process's RSS once its workers are up. */
+const mainHook = `
+import { registerHooks } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
+import { writeFileSync } from 'node:fs';
+const urls = [];
+if (isMainThread) {
+  registerHooks({ load(url, context, next) { urls.push(url); return next(url, context); } });
+  process.on('exit', () => writeFileSync(process.env.BENCH_MODULES_FILE, JSON.stringify(urls)));
+}
+`;
+const dir = mkdtempSync(join(tmpdir(), 'tlsmcp-footprint-'));
+const backend = await startBackend();
+try {
+  const { material, tls } = await issueMaterial(dir);
+  const modulesFile = join(dir, 'modules.json');
+  const t = await startTarget('tlsmcp', {
+    material,
+    backendPort: backend.port,
+    maxConnections: 1_000,
+    audit: true,
+    dist: true,
+    tlsmcpEnv: { NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(mainHook)}`, BENCH_MODULES_FILE: modulesFile },
+  });
+  await waitReady(t.port, tls, () => t.exited);
+  const workers = await waitListeners(t, availableParallelism());
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const rss = rssBytes(t.pid);
+  await t.stop();
+  const urls = JSON.parse(readFileSync(modulesFile, 'utf8')) as string[];
+  process.stdout.write(`\ntlsmcp run (dist/, one service, ${workers} workers with reusePort): RSS ${mb(rss)} MB; its main thread loaded ${urls.length} modules:\n`);
+  for (const [k, v] of groupModules(urls).slice(0, 25)) process.stdout.write(`  ${String(v).padStart(4)}  ${k}\n`);
+} finally {
+  await stopChild(backend.child);
+  rmSync(dir, { recursive: true, force: true });
 }
