@@ -6,6 +6,10 @@
  * per call, best of 5 batches. Each line names the function on the hot path.
  */
 import { X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { connect as tlsConnect, createServer, type TLSSocket } from 'node:tls';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,8 +93,24 @@ try {
   row('supervisor.ts record() → audit-log.ts append(): spread + JSON.stringify + stream write, per event', await cost(20_000, () => audit.append({ kind: 'connection', service: 'bench', ...event })));
   await audit.flush();
   await audit.close();
-  const total = lines.slice(1).reduce((a, [, us]) => a + Math.max(0, us), 0);
-  process.stdout.write(`${total.toFixed(2).padStart(9)} µs  sum of the above but the first (an upper bound of tlsmcp's own JavaScript per new connection, worker and supervisor)\n`);
+  // On a live mTLS socket (in-process server and client, the same certificates): what the listener asks per connection.
+  const material = await issueMaterial(join(dir, 'sock'));
+  const server = createServer({ cert: readFileSync(material.material.certFile), key: readFileSync(material.material.keyFile), ca: [readFileSync(material.material.caFile)], requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const accepted = once(server, 'secureConnection');
+  const client = tlsConnect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, servername: 'localhost', ca: material.tls.ca, cert: material.tls.cert, key: material.tls.key });
+  const [socket] = (await accepted) as [TLSSocket];
+  row('TLSSocket.getPeerX509Certificate() (server-proxy.ts secureConnection)', await cost(20_000, () => socket.getPeerX509Certificate()));
+  row('  … + identityOf() on it', await cost(20_000, () => identityOf(socket.getPeerX509Certificate()!)));
+  row('TLSSocket.getPeerCertificate(true) (the whole chain as JS objects; not used by the TCP proxy)', await cost(20_000, () => socket.getPeerCertificate(true)));
+  row('TLSSocket.isSessionReused() + authorized', await cost(200_000, () => socket.isSessionReused() && socket.authorized));
+  client.destroy();
+  socket.destroy();
+  server.close();
+  const onPath = lines.filter(([label]) => !label.startsWith('new X509Certificate') && !label.includes('getPeerCertificate(true)') && !label.startsWith('  …') && !label.startsWith('identity.ts'));
+  const total = onPath.reduce((a, [, us]) => a + Math.max(0, us), 0) + Math.max(0, lines.find(([l]) => l.startsWith('identity.ts'))?.[1] ?? 0);
+  process.stdout.write(`${total.toFixed(2).padStart(9)} µs  tlsmcp's own per-connection work, worker and supervisor (the lines on its path: getPeerX509Certificate, identityOf, policy, event, timers, parse ×2, postMessage, metrics, audit)\n`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
