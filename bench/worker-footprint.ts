@@ -66,6 +66,22 @@ function groupModules(urls: string[]) {
   return [...groups].sort((a, b) => b[1] - a[1]);
 }
 
+/** The same probe with a worker that loads only `what` (a bare worker, or zod alone): what the pieces cost. */
+const partCode = (what: string) => `
+import { parentPort } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
+${what}
+parentPort.postMessage({ type: 'footprint', urls: [], heap: getHeapStatistics() });
+`;
+function probeParts(label: string, what: string) {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', probeCode, '0', entry, partCode(what)], { encoding: 'utf8' });
+  const r = JSON.parse(out) as { rss0: number; rss1: number; heap: { used_heap_size: number; total_physical_size: number } };
+  process.stdout.write(`${label}: process RSS +${mb(r.rss1 - r.rss0)} MB; V8 heap used ${mb(r.heap.used_heap_size)} MB, physical ${mb(r.heap.total_physical_size)} MB\n`);
+}
+probeParts('a bare worker (node:worker_threads only)', '');
+probeParts('a worker that imports zod (as src/supervisor/messages.ts does)', `await import(${JSON.stringify(pathToFileURL(join(root, 'node_modules/zod/index.js')).href)});`);
+probeParts('a worker that imports pino', `await import(${JSON.stringify(pathToFileURL(join(root, 'node_modules/pino/pino.js')).href)});`);
+
 for (const heapMb of [64, 0]) {
   const r = probe(heapMb);
   process.stdout.write(`worker with ${heapMb ? `--initial-heap-size=${heapMb} (as tlsmcp sets it)` : "V8's default initial heap"}: process RSS +${mb(r.rss1 - r.rss0)} MB; worker V8 heap total ${mb(r.heap.total_heap_size)} MB, used ${mb(r.heap.used_heap_size)} MB, physical ${mb(r.heap.total_physical_size)} MB; ${r.urls.length} modules\n`);
