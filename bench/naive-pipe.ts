@@ -5,34 +5,48 @@
  * Usage: node bench/naive-pipe.ts '{"port":…,"backendPort":…,"certFile":…,"keyFile":…,"caFile":…}'
  * Variants for bench/variants.ts (A/B of one change at a time): `noTicket`
  * (SSL_OP_NO_TICKET), `peer` ("x509": read the peer through
- * getPeerX509Certificate(), "legacy": getPeerCertificate(true)).
+ * getPeerX509Certificate(), "legacy": getPeerCertificate(true)), `workers`
+ * (n worker threads with reusePort, the main thread idle, as tlsmcp runs).
  */
 import { constants } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { createServer, type TLSSocket } from 'node:tls';
+import { isMainThread, Worker } from 'node:worker_threads';
 
-const o = JSON.parse(process.argv[2] ?? '{}') as { port: number; backendPort: number; certFile: string; keyFile: string; caFile: string; noTicket?: boolean; peer?: 'x509' | 'legacy' };
-let seen = 0;
-const readPeer = (socket: TLSSocket) => {
-  if (o.peer === 'x509') {
-    const c = socket.getPeerX509Certificate();
-    if (c && (c.subject + (c.subjectAltName ?? '') + c.serialNumber).length > 0) seen += 1;
-  } else if (o.peer === 'legacy') {
-    const c = socket.getPeerCertificate(true);
-    if (c.subject.CN) seen += 1;
-  }
-};
-const server = createServer(
-  { cert: readFileSync(o.certFile), key: readFileSync(o.keyFile), ca: [readFileSync(o.caFile)], requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', ...(o.noTicket ? { secureOptions: constants.SSL_OP_NO_TICKET } : {}) },
-  (socket) => {
-    readPeer(socket);
-    const backend = connect(o.backendPort, '127.0.0.1');
-    socket.pipe(backend).pipe(socket);
-    socket.on('error', () => backend.destroy());
-    backend.on('error', () => socket.destroy());
-    socket.on('close', () => backend.destroy());
-  },
-);
-server.listen(o.port, '127.0.0.1');
-process.on('SIGTERM', () => process.exit(seen >= 0 ? 0 : 1));
+type Options = { port: number; backendPort: number; certFile: string; keyFile: string; caFile: string; noTicket?: boolean; peer?: 'x509' | 'legacy'; workers?: number; reusePort?: boolean };
+const o = JSON.parse(process.argv[2] ?? '{}') as Options;
+// `workers: n`: the same pipe in n worker threads sharing the port with reusePort (tlsmcp's shape), the main thread idle.
+if (isMainThread && (o.workers ?? 0) > 0) {
+  const argv = [JSON.stringify({ ...o, workers: 0, reusePort: true })];
+  for (let i = 0; i < o.workers!; i += 1) new Worker(new URL(import.meta.url), { argv });
+  process.on('SIGTERM', () => process.exit(0));
+} else {
+  serve();
+}
+
+function serve() {
+  let seen = 0;
+  const readPeer = (socket: TLSSocket) => {
+    if (o.peer === 'x509') {
+      const c = socket.getPeerX509Certificate();
+      if (c && (c.subject + (c.subjectAltName ?? '') + c.serialNumber).length > 0) seen += 1;
+    } else if (o.peer === 'legacy') {
+      const c = socket.getPeerCertificate(true);
+      if (c.subject.CN) seen += 1;
+    }
+  };
+  const server = createServer(
+    { cert: readFileSync(o.certFile), key: readFileSync(o.keyFile), ca: [readFileSync(o.caFile)], requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', ...(o.noTicket ? { secureOptions: constants.SSL_OP_NO_TICKET } : {}) },
+    (socket) => {
+      readPeer(socket);
+      const backend = connect(o.backendPort, '127.0.0.1');
+      socket.pipe(backend).pipe(socket);
+      socket.on('error', () => backend.destroy());
+      backend.on('error', () => socket.destroy());
+      socket.on('close', () => backend.destroy());
+    },
+  );
+  server.listen({ port: o.port, host: '127.0.0.1', ...(o.reusePort ? { reusePort: true } : {}) });
+  if (isMainThread) process.on('SIGTERM', () => process.exit(seen >= 0 ? 0 : 1));
+}

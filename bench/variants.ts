@@ -5,7 +5,9 @@
  * without session tickets (SSL_OP_NO_TICKET), reading the peer certificate
  * with getPeerX509Certificate() or getPeerCertificate(true); tlsmcp with its
  * audit trail on and off; and tlsmcp with Node's default key-exchange groups
- * (X25519MLKEM768) against X25519. The differences are what each change costs
+ * (X25519MLKEM768) against X25519; the naive pipe in one worker thread and in
+ * one per core with reusePort (tlsmcp's thread shape without tlsmcp's code).
+ * `--only pipe,worker` keeps the variants whose label holds one of the words. The differences are what each change costs
  * or would save per connection.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +19,7 @@ import { newConnections, newConnectionsOpenssl, ticketsPerHandshake, waitListene
 import { buildDist, issueMaterial, startBackend } from './setup.js';
 import { startTarget, type RunningTarget, type TargetOptions } from './targets.js';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, rounds: { type: 'string', default: '3' }, client: { type: 'string', default: 'node' } } });
+const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '4' }, rounds: { type: 'string', default: '3' }, client: { type: 'string', default: 'node' }, only: { type: 'string' } } });
 const watchdog = setTimeout(() => {
   process.stderr.write('variants: watchdog fired; stopping\n');
   process.exit(1);
@@ -36,6 +38,8 @@ try {
     { label: 'naive, SSL_OP_NO_TICKET', start: () => startTarget('naive', { ...base, naive: { noTicket: true } }) },
     { label: 'naive + getPeerX509Certificate()', start: () => startTarget('naive', { ...base, naive: { peer: 'x509' } }) },
     { label: 'naive + getPeerCertificate(true)', start: () => startTarget('naive', { ...base, naive: { peer: 'legacy' } }) },
+    { label: 'naive in 1 worker thread', start: () => startTarget('naive', { ...base, naive: { workers: 1 } }) },
+    { label: `naive in ${availableParallelism()} worker threads, reusePort (tlsmcp's shape)`, start: () => startTarget('naive', { ...base, naive: { workers: availableParallelism() } }) },
     { label: 'tlsmcp, audit on (as shipped)', start: () => startTarget('tlsmcp', base) },
     { label: 'tlsmcp, audit off', start: () => startTarget('tlsmcp', { ...base, audit: false }) },
   ];
@@ -43,6 +47,9 @@ try {
     variants.push({ label: 'naive, client offers X25519MLKEM768 (Node default)', start: () => startTarget('naive', base), groups: 'default' });
     variants.push({ label: 'tlsmcp, client offers X25519MLKEM768 (Node default)', start: () => startTarget('tlsmcp', base), groups: 'default' });
   }
+  // --only a,b: variants whose label contains any of the words.
+  const words = args.only?.split(',');
+  if (words) variants.splice(0, variants.length, ...variants.filter((v) => words.some((w) => v.label.includes(w))));
   const targets: { label: string; t: RunningTarget; groups: string | undefined }[] = [];
   for (const v of variants) {
     const t = await v.start();
