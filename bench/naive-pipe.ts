@@ -6,15 +6,18 @@
  * Variants for bench/variants.ts (A/B of one change at a time): `noTicket`
  * (SSL_OP_NO_TICKET), `peer` ("x509": read the peer through
  * getPeerX509Certificate(), "legacy": getPeerCertificate(true)), `workers`
- * (n worker threads with reusePort, the main thread idle, as tlsmcp runs).
+ * (n worker threads with reusePort, the main thread idle, as tlsmcp runs),
+ * `tlsmcpOptions` (what tlsmcp's listener sets: "tls": ticketKeys, sessionTimeout,
+ * handshakeTimeout, rejectUnauthorized false; "socket": allowHalfOpen, noDelay, the
+ * dial timer and the idle timer; "all": both).
  */
-import { constants } from 'node:crypto';
+import { constants, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { createServer, type TLSSocket } from 'node:tls';
 import { isMainThread, Worker } from 'node:worker_threads';
 
-type Options = { port: number; backendPort: number; certFile: string; keyFile: string; caFile: string; noTicket?: boolean; peer?: 'x509' | 'legacy'; workers?: number; reusePort?: boolean };
+type Options = { port: number; backendPort: number; certFile: string; keyFile: string; caFile: string; noTicket?: boolean; peer?: 'x509' | 'legacy'; workers?: number; reusePort?: boolean; tlsmcpOptions?: 'all' | 'tls' | 'socket' };
 const o = JSON.parse(process.argv[2] ?? '{}') as Options;
 // `workers: n`: the same pipe in n worker threads sharing the port with reusePort (tlsmcp's shape), the main thread idle.
 if (isMainThread && (o.workers ?? 0) > 0) {
@@ -26,6 +29,8 @@ if (isMainThread && (o.workers ?? 0) > 0) {
 }
 
 function serve() {
+  const tlsPart = o.tlsmcpOptions === 'all' || o.tlsmcpOptions === 'tls';
+  const socketPart = o.tlsmcpOptions === 'all' || o.tlsmcpOptions === 'socket';
   let seen = 0;
   const readPeer = (socket: TLSSocket) => {
     if (o.peer === 'x509') {
@@ -37,10 +42,27 @@ function serve() {
     }
   };
   const server = createServer(
-    { cert: readFileSync(o.certFile), key: readFileSync(o.keyFile), ca: [readFileSync(o.caFile)], requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', ...(o.noTicket ? { secureOptions: constants.SSL_OP_NO_TICKET } : {}) },
+    {
+      cert: readFileSync(o.certFile),
+      key: readFileSync(o.keyFile),
+      ca: [readFileSync(o.caFile)],
+      requestCert: true,
+      rejectUnauthorized: !tlsPart,
+      minVersion: 'TLSv1.3',
+      ...(o.noTicket ? { secureOptions: constants.SSL_OP_NO_TICKET } : {}),
+      // What tlsmcp's listener sets beyond the naive pipe (src/proxy/server-proxy.ts, tls-options.ts), without its code.
+      ...(tlsPart ? { ticketKeys: randomBytes(48), sessionTimeout: 3600, handshakeTimeout: 10_000 } : {}),
+      ...(socketPart ? { allowHalfOpen: true, noDelay: true } : {}),
+    },
     (socket) => {
       readPeer(socket);
       const backend = connect(o.backendPort, '127.0.0.1');
+      if (socketPart) {
+        backend.setNoDelay(true);
+        const dial = setTimeout(() => backend.destroy(), 5_000);
+        backend.once('connect', () => clearTimeout(dial));
+        socket.setTimeout(300_000, () => socket.destroy());
+      }
       socket.pipe(backend).pipe(socket);
       socket.on('error', () => backend.destroy());
       backend.on('error', () => socket.destroy());

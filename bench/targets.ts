@@ -47,7 +47,7 @@ export interface TargetOptions {
   /** Extra environment for the tlsmcp process (e.g. NODE_OPTIONS for profiling). */
   tlsmcpEnv?: Record<string, string>;
   /** Options of the naive pipe (bench/variants.ts). */
-  naive?: { noTicket?: boolean; peer?: 'x509' | 'legacy'; workers?: number };
+  naive?: { noTicket?: boolean; peer?: 'x509' | 'legacy'; workers?: number; tlsmcpOptions?: 'all' | 'tls' | 'socket' };
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -40,6 +40,9 @@ try {
     { label: 'naive + getPeerCertificate(true)', start: () => startTarget('naive', { ...base, naive: { peer: 'legacy' } }) },
     { label: 'naive in 1 worker thread', start: () => startTarget('naive', { ...base, naive: { workers: 1 } }) },
     { label: `naive in ${availableParallelism()} worker threads, reusePort (tlsmcp's shape)`, start: () => startTarget('naive', { ...base, naive: { workers: availableParallelism() } }) },
+    { label: `naive in ${availableParallelism()} worker threads + tlsmcp's listener options and timers`, start: () => startTarget('naive', { ...base, naive: { workers: availableParallelism(), tlsmcpOptions: 'all' } }) },
+    { label: `naive in ${availableParallelism()} worker threads + tlsmcp's TLS options (ticketKeys, sessionTimeout, handshakeTimeout, rejectUnauthorized false)`, start: () => startTarget('naive', { ...base, naive: { workers: availableParallelism(), tlsmcpOptions: 'tls' } }) },
+    { label: `naive in ${availableParallelism()} worker threads + tlsmcp's socket options (allowHalfOpen, noDelay, dial and idle timers)`, start: () => startTarget('naive', { ...base, naive: { workers: availableParallelism(), tlsmcpOptions: 'socket' } }) },
     { label: 'tlsmcp, audit on (as shipped)', start: () => startTarget('tlsmcp', base) },
     { label: 'tlsmcp, audit off', start: () => startTarget('tlsmcp', { ...base, audit: false }) },
   ];
