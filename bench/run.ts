@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { stopChild } from './children.js';
 import { formatMcpFrontBench, runMcpFrontBench } from './mcp-front.js';
 import { bulk, keepAlive, memory, newConnections, newConnectionsOpenssl, ticketsPerHandshake, waitReady, type HandshakeFigure, type KeepaliveFigure, type MeasureContext, type MemoryFigure } from './measure.js';
-import { openFileLimit } from './proc-stats.js';
+import { openFileLimit, processTree } from './proc-stats.js';
 import { waitListeners } from './measure.js';
 import { buildDist, issueMaterial, startBackend } from './setup.js';
 import { formatTable, type Figure } from './report.js';
@@ -47,17 +47,27 @@ const MCP_CALLS = Number(process.env.BENCH_MCP_CALLS ?? (quick ? 100 : 300));
  * hybrid when a Node 24 client offers it (its default). BENCH_GROUPS=default measures with Node's default.
  */
 const GROUPS = process.env.BENCH_GROUPS === 'default' ? undefined : (process.env.BENCH_GROUPS ?? 'X25519:P-256');
-const WATCHDOG_MS = quick ? 300_000 : 1_200_000;
+const WATCHDOG_MS = quick ? 600_000 : 1_800_000; // the full run took 18 minutes at load average 30
 
-const watchdog = setTimeout(() => {
-  process.stderr.write(`bench: watchdog fired after ${WATCHDOG_MS / 1000}s; stopping\n`);
-  process.exit(1);
-}, WATCHDOG_MS);
-watchdog.unref();
+
+function killQuietly(pid: number) {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
 
 const found = availableTargets();
 const targets = (args.targets ? (args.targets.split(',') as TargetName[]) : found).filter((t) => found.includes(t));
 const started: RunningTarget[] = [];
+const watchdog = setTimeout(() => {
+  process.stderr.write(`bench: watchdog fired after ${WATCHDOG_MS / 1000}s; stopping\n`);
+  // The proxies are not IPC children: kill each one's whole tree (nginx's workers too) before leaving.
+  for (const t of started) for (const pid of processTree(t.pid).reverse()) killQuietly(pid);
+  process.exit(1);
+}, WATCHDOG_MS);
+watchdog.unref();
 const dir = mkdtempSync(join(tmpdir(), 'tlsmcp-bench-'));
 let backend: { child: ChildProcess; port: number } | undefined;
 
