@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   'ERR_CONFIG_INVALID',
   'ERR_CONFIG_NOT_FOUND',
   'ERR_ARGUMENT_INVALID',
+  /** A value that may never become part of a certificate: control characters, line separators, NUL. */
+  'ERR_BAD_ARGUMENT',
   'ERR_STATE_CORRUPT',
   'ERR_STATE_LOCKED',
   /** A state or output file could not be written (disk full, read-only, permissions). */

@@ -19,6 +19,7 @@ const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/;
 
 /** @throws TlsmcpError ERR_ARGUMENT_INVALID unless `service` is a name a config could give a service. */
 export function checkServiceName(service: string): void {
+  if (findUnsafeChar(service)) checkSubjectValue('--service', service, 63); // ERR_BAD_ARGUMENT naming the character
   if (!SERVICE_NAME.test(service)) {
     throw new TlsmcpError('ERR_ARGUMENT_INVALID', `--service ${JSON.stringify(escapeSubjectText(service.slice(0, 80)))}: must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit`, {
       fix: 'use the service name as the config writes it, e.g. api or billing-db',
@@ -64,7 +65,8 @@ export function findUnsafeChar(value: string): { index: number; codePoint: numbe
 
 /**
  * Checks one subject (or service) value.
- * @throws TlsmcpError ERR_ARGUMENT_INVALID naming the argument, the character and its position.
+ * @throws TlsmcpError ERR_BAD_ARGUMENT naming the argument, the character and its position (an
+ *   unsafe character); ERR_ARGUMENT_INVALID for an empty or overlong value.
  */
 export function checkSubjectValue(argument: string, value: string, maxLength: number): void {
   if (value.length === 0 || value.trim().length === 0) {
@@ -73,7 +75,7 @@ export function checkSubjectValue(argument: string, value: string, maxLength: nu
   const bad = findUnsafeChar(value);
   if (bad) {
     throw new TlsmcpError(
-      'ERR_ARGUMENT_INVALID',
+      'ERR_BAD_ARGUMENT',
       `${argument}: contains ${describeCodePoint(bad.codePoint)} at position ${bad.index}; certificate names may not hold control characters, line separators or NUL`,
       { fix: `remove it from ${argument} (the value was "${escapeSubjectText(value).slice(0, 80)}")`, details: { argument, position: bad.index, code_point: bad.codePoint } },
     );
@@ -93,7 +95,7 @@ export function checkForeignSubject(where: string, name: x509.Name): void {
         const bad = findUnsafeChar(value);
         if (bad) {
           throw new TlsmcpError(
-            'ERR_ARGUMENT_INVALID',
+            'ERR_BAD_ARGUMENT',
             `${where}: subject attribute ${type} contains ${describeCodePoint(bad.codePoint)} at position ${bad.index}; certificate names may not hold control characters, line separators or NUL`,
             { fix: 'make a new CSR with a plain subject, e.g. openssl req -new -subj "/CN=web-1"', details: { attribute: type, position: bad.index, code_point: bad.codePoint } },
           );

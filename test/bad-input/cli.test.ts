@@ -78,7 +78,7 @@ describe('CLI bad flags and values', () => {
   });
 
   it('--cn with an embedded newline: exit 2 naming U+000A, the message on one line', async () => {
-    const stderr = await refused(issue('--cn', 'web\nCN=admin'), 2, /ERR_ARGUMENT_INVALID: --cn: contains U\+000A \(line feed\) at position 3/);
+    const stderr = await refused(issue('--cn', 'web\nCN=admin'), 2, /ERR_BAD_ARGUMENT: --cn: contains U\+000A \(line feed\) at position 3/);
     expect(stderr).toContain('"web\\u{A}CN=admin"');
   });
 

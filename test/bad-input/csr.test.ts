@@ -48,20 +48,20 @@ describe('CSRs', () => {
     await refused(alterCsr(good, 'victim', 'attack'), 'ERR_CSR_INVALID', /signature does not verify|signature cannot be checked/);
   });
 
-  it('a CN with a newline ("web\\nCN=admin") is ERR_ARGUMENT_INVALID naming U+000A, nothing issued', async () => {
-    await refused(await makeCsr({ name: [{ CN: ['web\nCN=admin'] }] }), 'ERR_ARGUMENT_INVALID', /--csr: subject attribute CN contains U\+000A \(line feed\) at position 3/);
+  it('a CN with a newline ("web\\nCN=admin") is ERR_BAD_ARGUMENT naming U+000A, nothing issued', async () => {
+    await refused(await makeCsr({ name: [{ CN: ['web\nCN=admin'] }] }), 'ERR_BAD_ARGUMENT', /--csr: subject attribute CN contains U\+000A \(line feed\) at position 3/);
   });
 
   it('an O with a line separator U+2028 is refused naming the attribute', async () => {
-    await refused(await makeCsr({ name: [{ CN: ['web'] }, { O: ['acme\u2028corp'] }] }), 'ERR_ARGUMENT_INVALID', /subject attribute O contains U\+2028 \(line separator\)/);
+    await refused(await makeCsr({ name: [{ CN: ['web'] }, { O: ['acme\u2028corp'] }] }), 'ERR_BAD_ARGUMENT', /subject attribute O contains U\+2028 \(line separator\)/);
   });
 
   it('a CN with NUL is refused', async () => {
-    await refused(await makeCsr({ name: [{ CN: ['admin\u0000.evil'] }] }), 'ERR_ARGUMENT_INVALID', /U\+0000 \(NUL\)/);
+    await refused(await makeCsr({ name: [{ CN: ['admin\u0000.evil'] }] }), 'ERR_BAD_ARGUMENT', /U\+0000 \(NUL\)/);
   });
 
   it('a CN with a bidirectional override (U+202E) is refused, so it cannot read differently from what it holds', async () => {
-    await refused(await makeCsr({ name: [{ CN: ['admin\u202Etxt.exe'] }] }), 'ERR_ARGUMENT_INVALID', /U\+202E \(bidirectional control\)/);
+    await refused(await makeCsr({ name: [{ CN: ['admin\u202Etxt.exe'] }] }), 'ERR_BAD_ARGUMENT', /U\+202E \(bidirectional control\)/);
   });
 
   it('a CN longer than the 64 characters X.509 allows is refused', async () => {

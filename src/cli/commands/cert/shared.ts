@@ -49,7 +49,7 @@ export async function runWithCa(
       opened = openCa(ctx, cmd);
       return await action(opened);
     } catch (err) {
-      if (isTlsmcpError(err) && err.code === 'ERR_ARGUMENT_INVALID') {
+      if (isTlsmcpError(err) && (err.code === 'ERR_ARGUMENT_INVALID' || err.code === 'ERR_BAD_ARGUMENT')) {
         reportError(ctx.io, err, json);
         return EXIT_USAGE;
       }
