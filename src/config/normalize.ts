@@ -43,6 +43,8 @@ function normalizeService(raw: RawConfig, svc: ServiceInput, path: string, probl
     limits: { ...LIMIT_DEFAULTS, ...stripUndefined(raw.limits), ...stripUndefined(svc.limits) },
     authorization: svc.authorization ?? raw.authorization ?? [],
     audit: { arguments: svc.audit?.arguments ?? raw.audit?.arguments ?? false },
+    pinning: { mode: svc.pinning?.mode ?? raw.pinning?.mode ?? 'block' },
+    ...((svc.rate_limit ?? raw.rate_limit) ? { rate_limit: svc.rate_limit ?? raw.rate_limit } : {}),
     path,
   };
 }
@@ -82,6 +84,8 @@ export function normalizeConfig(raw: RawConfig, problems: ConfigProblem[]): Conf
             limits: raw.limits,
             authorization: raw.authorization,
             audit: raw.audit,
+            pinning: raw.pinning,
+            rate_limit: raw.rate_limit,
           },
           '',
           problems,

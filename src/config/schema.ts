@@ -12,7 +12,11 @@ import {
   dialAddress,
   durationMs,
   listenAddress,
+  pinningObject,
+  rateLimitObject,
   regexString,
+  type PinningConfig,
+  type RateLimitConfig,
 } from './primitives.js';
 
 const serviceName = z
@@ -128,6 +132,10 @@ const serviceShape = {
   limits: limits.optional(),
   authorization: z.array(authorizationRule).optional(),
   audit: auditObject.optional(),
+  /** protocol: mcp: tool-definition pinning (block | warn | off, default block). */
+  pinning: pinningObject.optional(),
+  /** protocol: mcp: per-certificate token bucket on requests. */
+  rate_limit: rateLimitObject.optional(),
 };
 
 export const serviceSchema = z.strictObject({ name: serviceName, ...serviceShape });
@@ -193,6 +201,8 @@ export const rawConfigSchema = z.strictObject({
   limits: limits.optional(),
   authorization: z.array(authorizationRule).optional(),
   audit: auditObject.optional(),
+  pinning: pinningObject.optional(),
+  rate_limit: rateLimitObject.optional(),
   services: z.array(serviceSchema).optional(),
   logging: loggingObject.default(loggingObject.parse({})),
   mcp: mcpObject.default(mcpObject.parse({})),
@@ -225,6 +235,10 @@ export interface ServiceConfig {
   limits: LimitsConfig;
   authorization: z.infer<typeof authorizationRule>[];
   audit: { arguments: boolean };
+  /** protocol: mcp: tool-definition pinning; default block. */
+  pinning: PinningConfig;
+  /** protocol: mcp: the service-wide per-certificate rate limit, if any. */
+  rate_limit?: RateLimitConfig | undefined;
   /** Where in the file this service came from, for error messages: `services[2]` or `` (top level). */
   path: string;
 }
