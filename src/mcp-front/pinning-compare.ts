@@ -30,10 +30,31 @@ export interface Comparison {
   settled: string[];
 }
 
-export function observe(kind: PinKind, items: readonly Record<string, unknown>[]): Observed[] {
+/** Hashes by the definition's plain JSON text: a backend serves the same bytes for the same definition, and JSON.stringify is much cheaper than canonicalizing. */
+export type HashCache = Map<string, string>;
+const MAX_CACHED = 2_000;
+
+export function observe(kind: PinKind, items: readonly Record<string, unknown>[], cache?: HashCache): Observed[] {
   return items.map((item) => {
     const definition = pinnedDefinition(kind, item);
-    return { name: String(item.name ?? ''), definition, hash: definitionHash(definition) };
+    if (!cache) return { name: String(item.name ?? ''), definition, hash: definitionHash(definition) };
+    const text = JSON.stringify(definition);
+    let hash = cache.get(text);
+    if (hash === undefined) {
+      hash = definitionHash(definition);
+      if (cache.size >= MAX_CACHED) cache.clear();
+      cache.set(text, hash);
+    }
+    return { name: String(item.name ?? ''), definition, hash };
+  });
+}
+
+/** Whether recording this comparison would change the pin file (a held-back tool listed again by the same agent would not). */
+export function worthRecording(file: PinFile, result: Comparison, agent: string): boolean {
+  if (result.firstContact || result.settled.length) return true;
+  return result.changes.some((c) => {
+    const existing = file.changes[pinKey(c.kind, c.name)];
+    return !existing || existing.change !== c.change || existing.new_hash !== c.new_hash || !existing.seen_by.includes(agent);
   });
 }
 
@@ -56,7 +77,8 @@ export function compare(file: PinFile, kind: PinKind, observed: readonly Observe
       old_hash: pin?.hash,
       new_hash: o.hash,
       definition: o.definition,
-      diff: definitionDiff(pin?.definition, o.definition),
+      // The diff of a change already on file is reused: listing a held-back tool again stays cheap.
+      diff: file.changes[key]?.new_hash === o.hash ? file.changes[key]!.diff : definitionDiff(pin?.definition, o.definition),
     });
   }
   if (complete) {

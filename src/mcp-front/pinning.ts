@@ -9,7 +9,7 @@
  */
 import type { Logger } from '../logger.js';
 import type { AuditEvent } from '../state/audit-log.js';
-import { compare, observe, record, type Change } from './pinning-compare.js';
+import { compare, observe, record, worthRecording, type Change, type HashCache } from './pinning-compare.js';
 import { PIN_LISTS, type PinKind } from './pinning-hash.js';
 import { pinKey, type PinStore } from './pinning-store.js';
 
@@ -57,6 +57,7 @@ export function createServicePinning(options: ServicePinningOptions): ServicePin
   const { service, mode, store, logger } = options;
   const now = options.now ?? (() => new Date());
   const counts = { changes: 0, refused: 0 };
+  const hashes: HashCache = new Map();
   const approveHint = (name: string) => `tlsmcp mcp pins approve ${service} --tool ${name} (or the tlsmcp_mcp_pins tool, action "approve")`;
 
   const persist = (kind: PinKind, items: ReturnType<typeof observe>, complete: boolean, agent: string) => {
@@ -102,8 +103,9 @@ export function createServicePinning(options: ServicePinningOptions): ServicePin
         checked: (kind) => seen.has(kind),
         filter(kind, items, complete) {
           if (mode === 'off') return [...items];
-          const observed = observe(kind, items);
-          const result = compare(store.read(), kind, observed, complete);
+          const observed = observe(kind, items, hashes);
+          const file = store.read();
+          const result = compare(file, kind, observed, complete);
           const view = complete || !seen.has(kind) ? new Map<string, { hash: string; held?: Change }>() : seen.get(kind)!;
           const byName = new Map(result.changes.map((c) => [c.name, c]));
           for (const o of observed) {
@@ -112,7 +114,7 @@ export function createServicePinning(options: ServicePinningOptions): ServicePin
           }
           seen.set(kind, view);
           for (const c of result.changes) auditChange(c);
-          if (result.firstContact || result.changes.length || result.settled.length) persist(kind, observed, complete, who);
+          if (worthRecording(file, result, who)) persist(kind, observed, complete, who);
           if (mode !== 'block' || result.changes.length === 0) return [...items];
           return items.filter((item) => !view.get(String(item.name ?? ''))?.held);
         },
