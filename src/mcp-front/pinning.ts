@@ -7,6 +7,7 @@
  * new definition is left out of what the agent sees and calls to it are
  * refused with what changed and how to approve it; `warn` passes it.
  */
+import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { Logger } from '../logger.js';
 import type { AuditEvent } from '../state/audit-log.js';
 import { compare, observe, record, worthRecording, type Change, type HashCache } from './pinning-compare.js';
@@ -32,6 +33,8 @@ export interface SessionPinning {
   filter(kind: PinKind, items: readonly Record<string, unknown>[], complete: boolean): Record<string, unknown>[];
   /** Why a call to this tool or prompt is refused, if it is. */
   refusal(kind: PinKind, name: string): PinRefusal | undefined;
+  /** Why a `resources/read` of this URI is refused: it matches a held-back resource template. */
+  uriRefusal(uri: string): PinRefusal | undefined;
   /** Whether this session has checked a list of this kind yet. */
   checked(kind: PinKind): boolean;
 }
@@ -117,6 +120,21 @@ export function createServicePinning(options: ServicePinningOptions): ServicePin
           if (worthRecording(file, result, who)) persist(kind, observed, complete, who);
           if (mode !== 'block' || result.changes.length === 0) return [...items];
           return items.filter((item) => !view.get(String(item.name ?? ''))?.held);
+        },
+        uriRefusal(uri) {
+          if (mode !== 'block') return undefined;
+          for (const [name, entry] of seen.get('template') ?? []) {
+            const template = entry.held?.definition?.uriTemplate;
+            if (typeof template !== 'string') continue;
+            let matches = false;
+            try {
+              matches = new UriTemplate(template).match(uri) !== null;
+            } catch {
+              matches = false;
+            }
+            if (matches) return this.refusal('template', name);
+          }
+          return undefined;
         },
         refusal(kind, name) {
           if (mode !== 'block') return undefined;

@@ -262,10 +262,10 @@ export function createRelay(options: RelayOptions): Relay {
         return;
       }
     }
-    const callKind = CALL_KIND[request.method];
+    const callKind = CALL_KIND[request.method] ?? (request.method === 'resources/read' ? 'template' : undefined);
     if (probe && pinning && callKind) {
       await probe.settled(callKind);
-      const refusal = pinning.refusal(callKind, needed?.name ?? '');
+      const refusal = callKind === 'template' ? pinning.uriRefusal(needed?.name ?? '') : pinning.refusal(callKind, needed?.name ?? '');
       if (refusal) {
         audit(request, 'client_to_server', 'denied', started, refusal.message);
         toClient(errorResponse(request.id, RPC_ERRORS.definitionChanged, refusal.message, refusal.data));
