@@ -73,7 +73,7 @@ export interface McpFront {
   /** New certificates or trust roots for new handshakes. */
   setSecureContext(tls: McpFrontTls): void;
   /** New `authorization` rules and `mtls` allowlists, applied to live sessions from their next request. */
-  setPolicy(policy: Pick<McpServiceConfig, 'authorization' | 'mtls'>): void;
+  setPolicy(policy: Pick<McpServiceConfig, 'authorization' | 'mtls'> & { rate_limit?: McpServiceConfig['rate_limit'] }): void;
   stats(): McpFrontStats;
 }
 
@@ -290,7 +290,7 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
       const next = { ...service, mtls: policy.mtls, authorization: policy.authorization };
       admission = createAdmission(next, isRevoked);
       authorizer = createAuthorizer(service.name, policy.authorization);
-      rateLimits = createRateLimitPolicy(policy.authorization, service.rate_limit);
+      rateLimits = createRateLimitPolicy(policy.authorization, 'rate_limit' in policy ? policy.rate_limit : service.rate_limit);
       logger.info({ rules: policy.authorization.length }, 'MCP front policy reloaded');
     },
     stats: () => ({

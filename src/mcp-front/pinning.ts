@@ -61,6 +61,13 @@ export function createServicePinning(options: ServicePinningOptions): ServicePin
   const now = options.now ?? (() => new Date());
   const counts = { changes: 0, refused: 0 };
   const hashes: HashCache = new Map();
+  const pinnedHash = (kind: PinKind, name: string) => {
+    try {
+      return store.read().pins[pinKey(kind, name)]?.hash;
+    } catch {
+      return undefined;
+    }
+  };
   const approveHint = (name: string) => `tlsmcp mcp pins approve ${service} --tool ${name} (or the tlsmcp_mcp_pins tool, action "approve")`;
 
   const persist = (kind: PinKind, items: ReturnType<typeof observe>, complete: boolean, agent: string) => {
@@ -107,7 +114,15 @@ export function createServicePinning(options: ServicePinningOptions): ServicePin
         filter(kind, items, complete) {
           if (mode === 'off') return [...items];
           const observed = observe(kind, items, hashes);
-          const file = store.read();
+          let file: ReturnType<PinStore['read']>;
+          try {
+            file = store.read();
+          } catch (err) {
+            // An unreadable pin file is never overwritten; block fails closed (nothing listed, calls refused), warn passes.
+            logger.error({ err: err instanceof Error ? err.message : String(err), service }, 'MCP pins unreadable');
+            seen.set(kind, new Map());
+            return mode === 'block' ? [] : [...items];
+          }
           const result = compare(file, kind, observed, complete);
           const view = complete || !seen.has(kind) ? new Map<string, { hash: string; held?: Change }>() : seen.get(kind)!;
           const byName = new Map(result.changes.map((c) => [c.name, c]));
@@ -151,7 +166,7 @@ export function createServicePinning(options: ServicePinningOptions): ServicePin
           }
           if (!entry.held) return undefined;
           // Approved since this session listed it: the pin now matches what it was served.
-          if (store.read().pins[pinKey(kind, name)]?.hash === entry.hash) {
+          if (pinnedHash(kind, name) === entry.hash) {
             view.set(name, { hash: entry.hash });
             return undefined;
           }

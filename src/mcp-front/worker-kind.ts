@@ -42,7 +42,7 @@ export const mcpFrontWorkerKind: WorkerKind = {
         front.setSecureContext(nextMaterial);
         const applied = ['certificate'];
         if (next.mcp) {
-          front.setPolicy({ authorization: next.mcp.authorization, mtls: { ...next.mtls, revocation_refresh: 0 } });
+          front.setPolicy({ authorization: next.mcp.authorization, mtls: { ...next.mtls, revocation_refresh: 0 }, rate_limit: next.mcp.rate_limit });
           applied.push('policy');
         }
         return applied;

@@ -71,5 +71,6 @@ export function restartNeededFor(current: ServiceConfig, next: ServiceConfig): s
   if (current.mode !== next.mode) out.push('mode');
   if (current.protocol !== next.protocol) out.push('protocol');
   if (JSON.stringify(current.backend.health_check) !== JSON.stringify(next.backend.health_check)) out.push('backend.health_check');
+  if (current.protocol === 'mcp' && current.pinning.mode !== next.pinning.mode) out.push('pinning.mode');
   return out;
 }
