@@ -137,7 +137,7 @@ describe('tool-definition pinning, warn mode', () => {
     pki?.cleanup();
   });
 
-  it('passes a changed tool through, records it, and records a removed one', async () => {
+  it('passes a changed tool through, records it, records a removed one; pins reset forgets them', async () => {
     const first = await fx.connect(alice);
     expect(await names(first)).toEqual(['echo', 'rug_pull', 'stable']);
     await until(() => existsSync(pinFile(fx)) && readPins(fx).pins['tool:stable'] !== undefined, 10_000, 'pins written');
@@ -151,5 +151,12 @@ describe('tool-definition pinning, warn mode', () => {
     const events = await changeEvents(fx);
     expect(events.find((e) => e.tool === 'echo')).toMatchObject({ result: 'recorded', change: 'changed' });
     expect(events.find((e) => e.tool === 'stable')).toMatchObject({ result: 'recorded', change: 'removed' });
+
+    const reset = await runCli(['mcp', 'pins', 'reset', SERVICE, '--state', fx.stateDir]);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(readPins(fx)).toMatchObject({ pins: {}, changes: {}, contacted: [] });
+    const third = await fx.connect(alice);
+    expect(await names(third)).toEqual(['echo', 'rug_pull']);
+    await until(() => readPins(fx).pins['tool:echo'] !== undefined && Object.keys(readPins(fx).changes).length === 0, 10_000, 'pinned afresh after reset');
   });
 });
