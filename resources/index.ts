@@ -5,10 +5,12 @@ import { registerCertsResource } from './certs.js';
 import { registerScoreResource } from './score.js';
 import { registerAuditResource } from './audit.js';
 import { registerPolicyResource } from './policy.js';
+import { registerPinsResource } from './pins.js';
 
 export function registerResources(server: McpServer, deps: McpServerDeps): void {
   registerCertsResource(server, deps);
   registerScoreResource(server, deps);
   registerAuditResource(server, deps);
   registerPolicyResource(server, deps);
+  registerPinsResource(server, deps);
 }

@@ -9,6 +9,7 @@ import { registerProxyStatusTool } from './proxy-status.js';
 import { registerProxyReloadTool } from './proxy-reload.js';
 import { registerScanTool } from './scan.js';
 import { registerScoreTool } from './score.js';
+import { registerMcpPinsTool } from './mcp-pins.js';
 
 export function registerTools(server: McpServer, deps: McpServerDeps): void {
   registerCertIssueTool(server, deps);
@@ -19,4 +20,5 @@ export function registerTools(server: McpServer, deps: McpServerDeps): void {
   registerProxyReloadTool(server, deps);
   registerScanTool(server, deps);
   registerScoreTool(server, deps);
+  registerMcpPinsTool(server, deps);
 }

@@ -11,6 +11,7 @@ import { registerTools } from '../../tools/index.js';
 import { VERSION } from '../version.js';
 import { auditRejectedCalls } from '../mcp/audit-rejected-calls.js';
 import type { McpServerDeps } from '../mcp/deps.js';
+import { listToolsPerIdentity } from '../mcp/list-per-identity.js';
 import { enableSubscriptions, type SubscriptionOptions } from '../mcp/subscriptions.js';
 
 export const SERVER_INSTRUCTIONS =
@@ -33,8 +34,9 @@ export function createMcpServer(deps: McpServerDeps, options: McpServerOptions =
   registerResources(server, deps);
   registerPrompts(server, deps);
   enableSubscriptions(server, deps, options.subscriptions);
-  // Calls the SDK refuses before a tool runs are audited at the transport, whoever connects this server.
+  // Calls the SDK refuses before a tool runs are audited at the transport, whoever connects this server,
+  // and each caller is listed only the tools it may call.
   const connect = server.connect.bind(server);
-  server.connect = (transport) => connect(auditRejectedCalls(transport, deps));
+  server.connect = (transport) => connect(listToolsPerIdentity(auditRejectedCalls(transport, deps), deps));
   return server;
 }

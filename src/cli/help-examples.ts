@@ -22,6 +22,10 @@ const EXAMPLES: Record<string, string> = {
   reload: 'tlsmcp reload --service api',
   mcp: 'tlsmcp mcp serve --transport http --address 127.0.0.1:8444',
   'mcp serve': 'tlsmcp mcp serve --transport http --address 127.0.0.1:8444',
+  'mcp pins': 'tlsmcp mcp pins list --service files',
+  'mcp pins list': 'tlsmcp mcp pins list --service files --json',
+  'mcp pins approve': 'tlsmcp mcp pins approve files --tool read_file',
+  'mcp pins reset': 'tlsmcp mcp pins reset files',
   completion: 'tlsmcp completion bash > /etc/bash_completion.d/tlsmcp',
   connect: 'tlsmcp connect https://127.0.0.1:8444/mcp --cert agent/cert.pem --key agent/key.pem --ca agent/ca.pem',
 };

@@ -50,6 +50,8 @@ function normalizeService(raw: RawConfig, svc: ServiceInput, path: string, probl
     limits: { ...LIMIT_DEFAULTS, ...stripUndefined(raw.limits), ...stripUndefined(svc.limits) },
     authorization: svc.authorization ?? raw.authorization ?? [],
     audit: { arguments: svc.audit?.arguments ?? raw.audit?.arguments ?? false },
+    pinning: { mode: svc.pinning?.mode ?? raw.pinning?.mode ?? 'block' },
+    ...((svc.rate_limit ?? raw.rate_limit) ? { rate_limit: svc.rate_limit ?? raw.rate_limit } : {}),
     path,
   };
 }
@@ -92,6 +94,8 @@ export function normalizeConfig(input: RawConfig, problems: ConfigProblem[], inh
             limits: raw.limits,
             authorization: raw.authorization,
             audit: raw.audit,
+            pinning: raw.pinning,
+            rate_limit: raw.rate_limit,
           },
           '',
           problems,

@@ -113,6 +113,21 @@ export const identityMatcher = z
 export type IdentityMatcher = z.infer<typeof identityMatcher>;
 
 /** Per-tool (and per-resource) authorization for MCP callers: allow and deny globs. */
+/** `rate_limit` on an MCP front service or authorization rule: a token bucket per client certificate. */
+export const rateLimitObject = z.strictObject({
+  /** Sustained tools/call (and other requests) per minute for one certificate. */
+  calls_per_minute: z.number().positive().max(1_000_000),
+  /** Requests allowed at once above the sustained rate; defaults to calls_per_minute (at least 1). */
+  burst: z.number().int().min(1).max(1_000_000).optional(),
+});
+export type RateLimitConfig = z.infer<typeof rateLimitObject>;
+
+/** `pinning` on a `protocol: mcp` service: what a changed tool/prompt/template definition does. */
+export const pinningObject = z.strictObject({
+  mode: z.enum(['block', 'warn', 'off']).default('block'),
+});
+export type PinningConfig = z.infer<typeof pinningObject>;
+
 export const authorizationRule = z.strictObject({
   identity: identityMatcher,
   allow_tools: z.array(z.string().min(1)).default([]),
@@ -121,6 +136,8 @@ export const authorizationRule = z.strictObject({
   deny_resources: z.array(z.string().min(1)).default([]),
   allow_prompts: z.array(z.string().min(1)).default([]),
   deny_prompts: z.array(z.string().min(1)).default([]),
+  /** MCP fronts: this rule's own per-certificate rate limit (the first matching rule that sets one wins over the service's). */
+  rate_limit: rateLimitObject.optional(),
 });
 
 export type AuthorizationRule = z.infer<typeof authorizationRule>;

@@ -15,7 +15,11 @@ import {
   dialAddress,
   duration,
   listenAddress,
+  pinningObject,
+  rateLimitObject,
   regexString,
+  type PinningConfig,
+  type RateLimitConfig,
 } from './primitives.js';
 import { clientCertObject, serverCertObject } from './schema-cert.js';
 import { walkthroughKeys } from './schema-walkthrough.js';
@@ -141,6 +145,10 @@ const serviceShape = {
   limits: limits.optional(),
   authorization: z.array(authorizationRule).optional(),
   audit: auditObject.optional(),
+  /** protocol: mcp: tool-definition pinning (block | warn | off, default block). */
+  pinning: pinningObject.optional(),
+  /** protocol: mcp: per-certificate token bucket on requests. */
+  rate_limit: rateLimitObject.optional(),
 };
 
 export const serviceSchema = z.strictObject({ name: serviceName, ...serviceShape });
@@ -239,6 +247,8 @@ export const rawConfigSchema = z.strictObject({
   limits: limits.optional(),
   authorization: z.array(authorizationRule).optional(),
   audit: auditObject.optional(),
+  pinning: pinningObject.optional(),
+  rate_limit: rateLimitObject.optional(),
   services: z.array(serviceSchema).optional(),
   logging: loggingObject.default(loggingObject.parse({})),
   mcp: mcpObject.default(mcpObject.parse({})),
@@ -274,6 +284,10 @@ export interface ServiceConfig {
   limits: LimitsConfig;
   authorization: z.infer<typeof authorizationRule>[];
   audit: { arguments: boolean };
+  /** protocol: mcp: tool-definition pinning; default block. */
+  pinning: PinningConfig;
+  /** protocol: mcp: the service-wide per-certificate rate limit, if any. */
+  rate_limit?: RateLimitConfig | undefined;
   /** Where in the file this service came from, for error messages: `services[2]` or `` (top level). */
   path: string;
 }

@@ -23,8 +23,11 @@ import { refusalFromHandshakeError } from '../core/admission.js';
 import { createAdmission } from './admission.js';
 import { createBackendFactory } from './backend.js';
 import { replyError } from './http-replies.js';
-import { identityFromSocket, type PeerIdentity } from './peer-identity.js';
+import { identityFromSocket, matchable, type PeerIdentity } from './peer-identity.js';
 import { createAuthorizer } from './policy.js';
+import { createServicePinning, type ServicePinning } from './pinning.js';
+import type { PinStore } from './pinning-store.js';
+import { createRateLimiter, createRateLimitPolicy } from './rate-limit.js';
 import { createRelay } from './relay.js';
 import type { RestartPolicy } from './resilient-transport.js';
 import { handleSseMessage, handleSseStream, handleStreamableHttp, type RouteContext } from './routes.js';
@@ -45,10 +48,18 @@ export interface McpFrontOptions {
   sessionLimits?: Partial<SessionLimits> | undefined;
   /** Backend restart backoff; defaults suit production. */
   restart?: Partial<RestartPolicy> | undefined;
+  /**
+   * Where this service's tool-definition pins live (./pinning-store.ts). The
+   * front pins (per `service.pinning.mode`) only when given one: a worker
+   * always is, with the state dir's file.
+   */
+  pins?: PinStore | undefined;
 }
 
 export interface McpFrontStats {
   sessions: number;
+  /** Definition changes seen (one per session that saw each), calls refused for a held-back definition, calls over a rate limit. */
+  mcp: { definition_changes: number; pinning_refused: number; rate_limited: number };
   connections: { active: number; accepted: number; rejected: number; rejected_by_reason: Record<string, number> };
 }
 
@@ -62,7 +73,7 @@ export interface McpFront {
   /** New certificates or trust roots for new handshakes. */
   setSecureContext(tls: McpFrontTls): void;
   /** New `authorization` rules and `mtls` allowlists, applied to live sessions from their next request. */
-  setPolicy(policy: Pick<McpServiceConfig, 'authorization' | 'mtls'>): void;
+  setPolicy(policy: Pick<McpServiceConfig, 'authorization' | 'mtls'> & { rate_limit?: McpServiceConfig['rate_limit'] }): void;
   stats(): McpFrontStats;
 }
 
@@ -73,6 +84,12 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
   const isRevoked = (serial: string) => revoked.has(serial) || (options.revocations?.has(serial) ?? false) || (options.isRevoked?.(serial) ?? false);
   let admission = createAdmission(service, isRevoked);
   let authorizer = createAuthorizer(service.name, service.authorization);
+  let rateLimits = createRateLimitPolicy(service.authorization, service.rate_limit);
+  const limiter = createRateLimiter();
+  const pinning: ServicePinning | undefined =
+    options.pins && service.pinning.mode !== 'off'
+      ? createServicePinning({ service: service.name, mode: service.pinning.mode, store: options.pins, audit: (e) => auditLog.append(e), logger })
+      : undefined;
   const newBackend = createBackendFactory({ service, logger, restart: options.restart });
   const sessions = createSessionRegistry();
   const limits: SessionLimits = { ...DEFAULT_SESSION_LIMITS, ...options.sessionLimits };
@@ -112,6 +129,9 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
       logger,
       label: `service ${service.name}`,
       serverStream: kind === 'streamable-http' ? 'on-demand' : 'always',
+      pinning: pinning?.session({ session: id, cn: identity.cn, serial: identity.serial }),
+      // All of an agent's sessions share one bucket; the limit is looked up per call so a reload applies.
+      rateLimit: () => limiter.take(identity.fingerprint256 ?? identity.serial ?? id, rateLimits.forIdentity(matchable(identity))),
     });
     const session: FrontSession = { id, kind, identity, transport, relay, lastActive: Date.now() };
     relay.onclose = () => {
@@ -270,9 +290,13 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
       const next = { ...service, mtls: policy.mtls, authorization: policy.authorization };
       admission = createAdmission(next, isRevoked);
       authorizer = createAuthorizer(service.name, policy.authorization);
+      rateLimits = createRateLimitPolicy(policy.authorization, 'rate_limit' in policy ? policy.rate_limit : service.rate_limit);
       logger.info({ rules: policy.authorization.length }, 'MCP front policy reloaded');
     },
-    stats: () => ({ sessions: sessions.size, connections: { ...stats, rejected_by_reason: { ...stats.rejected_by_reason } } }),
+    stats: () => ({
+      sessions: sessions.size,
+      mcp: { definition_changes: pinning?.stats().changes ?? 0, pinning_refused: pinning?.stats().refused ?? 0, rate_limited: limiter.refused },
+      connections: { ...stats, rejected_by_reason: { ...stats.rejected_by_reason } } }),
     close() {
       closing ??= (async () => {
         if (reaper) clearInterval(reaper);

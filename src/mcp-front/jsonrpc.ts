@@ -52,6 +52,10 @@ export const RPC_ERRORS = {
   forbidden: -32003,
   /** The backend could not be reached, or went away before answering. */
   backendUnavailable: -32002,
+  /** A pinned tool, prompt or resource template changed and is held back (pinning.mode: block). */
+  definitionChanged: -32004,
+  /** The agent's certificate is over its rate_limit; data.retry_after_ms says when to retry. */
+  rateLimited: -32005,
   internal: -32603,
 } as const;
 

@@ -8,7 +8,10 @@
  *  - `tools/list`, `resources/list` and `prompts/list` results are filtered to what the agent may use;
  *  - every request is audited with its outcome and latency;
  *  - requests the backend can no longer answer (it crashed, the link dropped)
- *    are failed with an error instead of being left to hang.
+ *    are failed with an error instead of being left to hang;
+ *  - with pinning (./pinning.ts), list answers are checked against the pins and
+ *    held-back definitions left out and refused, and with a rate limit
+ *    (./rate-limit.ts), calls over the agent's budget are refused with a retry hint.
  */
 import { performance } from 'node:perf_hooks';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -26,7 +29,11 @@ import {
   type RequestId,
   type RequestView,
 } from './jsonrpc.js';
+import type { PinKind } from './pinning-hash.js';
+import { createPinProbe, type PinProbe } from './pinning-probe.js';
+import type { SessionPinning } from './pinning.js';
 import type { AgentPolicy, PermissionKind } from './policy.js';
+import type { RateVerdict } from './rate-limit.js';
 import type { ResilientTransport } from './resilient-transport.js';
 
 export interface RelayOptions {
@@ -53,6 +60,10 @@ export interface RelayOptions {
    * rather than being dropped.
    */
   serverStream?: 'always' | 'on-demand';
+  /** Tool-definition pinning for this session; omit for none. */
+  pinning?: SessionPinning | undefined;
+  /** Takes one call from this agent's budget (tools/call, resources/read, prompts/get); omit for no limit. */
+  rateLimit?: (() => RateVerdict) | undefined;
 }
 
 export interface Relay {
@@ -110,6 +121,29 @@ function filterListResult(method: string, message: JSONRPCMessage, policy: Agent
   return message;
 }
 
+/** The pinned kind a list method answers or a call uses. */
+const LIST_KIND: Record<string, PinKind> = { 'tools/list': 'tool', 'prompts/list': 'prompt', 'resources/templates/list': 'template' };
+const LIST_FIELD: Record<PinKind, string> = { tool: 'tools', prompt: 'prompts', template: 'resourceTemplates' };
+const CALL_KIND: Record<string, PinKind> = { 'tools/call': 'tool', 'prompts/get': 'prompt' };
+const CHANGED_KIND: Record<string, PinKind> = {
+  'notifications/tools/list_changed': 'tool',
+  'notifications/prompts/list_changed': 'prompt',
+  'notifications/resources/list_changed': 'template',
+};
+
+/** A list result with held-back definitions left out. */
+function pinListResult(pinning: SessionPinning, request: RequestView, message: JSONRPCMessage): JSONRPCMessage {
+  const kind = LIST_KIND[request.method];
+  const result = (message as { result?: Record<string, unknown> }).result;
+  if (!kind || !result) return message;
+  const items = result[LIST_FIELD[kind]];
+  if (!Array.isArray(items)) return message;
+  const complete = request.params?.cursor === undefined && result.nextCursor === undefined;
+  const kept = pinning.filter(kind, items as Record<string, unknown>[], complete);
+  if (kept.length === items.length) return message;
+  return { ...message, result: { ...result, [LIST_FIELD[kind]]: kept } } as JSONRPCMessage;
+}
+
 export function createRelay(options: RelayOptions): Relay {
   const { front, backend, policy, logger } = options;
   const now = options.now ?? (() => new Date());
@@ -121,6 +155,10 @@ export function createRelay(options: RelayOptions): Relay {
   let backendGone: string | undefined;
   let streamOpen = options.serverStream !== 'on-demand';
   let held: JSONRPCMessage[] = [];
+  const pinning = options.pinning && options.pinning.mode !== 'off' ? options.pinning : undefined;
+  const probe: PinProbe | undefined = pinning ? createPinProbe({ pinning, send: (m) => backend.send(m) }) : undefined;
+  let initializeId: string | undefined;
+  let probeKinds: PinKind[] = [];
 
   /** Sends server-initiated messages kept while no stream was open, on `related`'s stream or the standalone one. */
   const flushHeld = (related?: RequestId) => {
@@ -194,15 +232,43 @@ export function createRelay(options: RelayOptions): Relay {
       }
       if (backendGone) return;
       await backend.send(message).catch((err: unknown) => logger.debug({ err: defaultDescribe(err), target: options.label }, 'message to backend not delivered'));
+      // Pins are checked at every session start, whether or not the agent lists.
+      if (probe && asNotification(message)?.method === 'notifications/initialized') for (const kind of probeKinds) probe.start(kind);
       return;
     }
     const started = performance.now();
+    if (request.method === 'initialize') initializeId = keyOf(request.id);
     const needed = permissionFor(request);
     if (needed) {
       const decision = policy.decide(needed.kind, needed.name);
       if (!decision.allowed) {
         audit(request, 'client_to_server', 'denied', started, decision.reason);
         toClient(errorResponse(request.id, RPC_ERRORS.forbidden, `Forbidden: ${decision.reason}`, { permission: decision.permission, code: 'ERR_FORBIDDEN' }));
+        return;
+      }
+      const verdict = options.rateLimit?.();
+      if (verdict && !verdict.allowed) {
+        const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+        const reason = `rate limit of ${verdict.limit?.calls_per_minute ?? '?'} calls per minute (burst ${verdict.limit?.burst ?? verdict.limit?.calls_per_minute ?? '?'}) reached for this certificate on ${options.label}; retry after ${seconds} s`;
+        audit(request, 'client_to_server', 'rate_limited', started, reason);
+        toClient(
+          errorResponse(request.id, RPC_ERRORS.rateLimited, `Rate limited: ${reason}`, {
+            code: 'ERR_RATE_LIMITED',
+            retry_after_ms: verdict.retryAfterMs,
+            retry_after_s: seconds,
+            fix: `wait ${seconds} s before the next call, or ask the operator to raise rate_limit for this identity`,
+          }),
+        );
+        return;
+      }
+    }
+    const callKind = CALL_KIND[request.method] ?? (request.method === 'resources/read' ? 'template' : undefined);
+    if (probe && pinning && callKind) {
+      await probe.settled(callKind);
+      const refusal = callKind === 'template' ? pinning.uriRefusal(needed?.name ?? '') : pinning.refusal(callKind, needed?.name ?? '');
+      if (refusal) {
+        audit(request, 'client_to_server', 'denied', started, refusal.message);
+        toClient(errorResponse(request.id, RPC_ERRORS.definitionChanged, refusal.message, refusal.data));
         return;
       }
     }
@@ -221,10 +287,17 @@ export function createRelay(options: RelayOptions): Relay {
   const fromBackend = (message: JSONRPCMessage) => {
     const response = asResponse(message);
     if (response) {
-      const entry = settle(keyOf(response.id));
+      if (probe?.handle(response)) return;
+      const key = keyOf(response.id);
+      if (probe && key === initializeId) {
+        initializeId = undefined;
+        probeKinds = probe.kindsOf(response.result?.capabilities as Record<string, unknown> | undefined);
+      }
+      const entry = settle(key);
       let out = message;
       if (entry) {
-        if (response.result) out = filterListResult(entry.request.method, message, policy);
+        if (response.result && pinning) out = pinListResult(pinning, entry.request, out);
+        if (response.result) out = filterListResult(entry.request.method, out, policy);
         const toolError = entry.request.method === 'tools/call' && response.result?.isError === true;
         const outcome: Outcome = response.error || toolError ? 'error' : 'ok';
         audit(entry.request, 'client_to_server', outcome, entry.started, response.error?.message ?? (toolError ? 'tool returned isError' : undefined));
@@ -239,6 +312,8 @@ export function createRelay(options: RelayOptions): Relay {
       return;
     }
     const note = asNotification(message);
+    const changedKind = note ? CHANGED_KIND[note.method] : undefined;
+    if (probe && changedKind && probeKinds.includes(changedKind)) probe.start(changedKind);
     let related: RequestId | undefined;
     if (note?.method === 'notifications/progress') {
       const token = note.params?.progressToken;
@@ -288,6 +363,7 @@ export function createRelay(options: RelayOptions): Relay {
     async close() {
       if (closed) return;
       closed = true;
+      probe?.close();
       clientPending.clear();
       serverPending.clear();
       progress.clear();

@@ -4,4 +4,4 @@
  */
 import type { ServiceConfig } from '../config/schema.js';
 
-export type McpServiceConfig = Pick<ServiceConfig, 'name' | 'listen' | 'backend' | 'mtls' | 'limits' | 'authorization' | 'audit' | 'path'>;
+export type McpServiceConfig = Pick<ServiceConfig, 'name' | 'listen' | 'backend' | 'mtls' | 'limits' | 'authorization' | 'audit' | 'path' | 'pinning' | 'rate_limit'>;

@@ -9,6 +9,7 @@ import { TlsmcpError } from '../errors.js';
 import type { WorkerKind } from '../protocol/worker-runner.js';
 import { createAuditLog, type AuditLog } from '../state/audit-log.js';
 import { createMcpFront } from './front.js';
+import { createPinStore } from './pinning-store.js';
 import { mcpServiceFromSpec } from './worker-spec.js';
 
 export const mcpFrontWorkerKind: WorkerKind = {
@@ -25,6 +26,8 @@ export const mcpFrontWorkerKind: WorkerKind = {
       auditLog: auditLog ?? { append: () => undefined },
       logger,
       revocations,
+      // The state dir's pin file; in memory when the supervisor gave none.
+      pins: createPinStore(spec.name, mcp.pins_path),
       ...(mcp.sessions ? { sessionLimits: { idleTimeoutMs: mcp.sessions.idle_timeout, maxPerIdentity: mcp.sessions.max_per_identity, maxTotal: mcp.sessions.max_total } } : {}),
     });
     const stats = () => {
@@ -39,7 +42,7 @@ export const mcpFrontWorkerKind: WorkerKind = {
         front.setSecureContext(nextMaterial);
         const applied = ['certificate'];
         if (next.mcp) {
-          front.setPolicy({ authorization: next.mcp.authorization, mtls: { ...next.mtls, revocation_refresh: 0 } });
+          front.setPolicy({ authorization: next.mcp.authorization, mtls: { ...next.mtls, revocation_refresh: 0 }, rate_limit: next.mcp.rate_limit });
           applied.push('policy');
         }
         return applied;

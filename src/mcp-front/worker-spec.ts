@@ -23,5 +23,7 @@ export function mcpServiceFromSpec(spec: WorkerSpec, mcp: McpWorkerSpec): McpSer
     limits: { ...spec.limits },
     authorization: mcp.authorization,
     audit: { arguments: mcp.audit_arguments },
+    pinning: mcp.pinning ?? { mode: 'block' },
+    ...(mcp.rate_limit ? { rate_limit: mcp.rate_limit } : {}),
   };
 }

@@ -12,7 +12,7 @@ import { compileRules, type RuleEngine } from '../core/authorization.js';
 import { describeIdentity, type CallerIdentity } from './identity.js';
 
 /** The tools that change state: remote callers need an explicit grant. */
-export const STATE_CHANGING_TOOLS = ['tlsmcp_cert_issue', 'tlsmcp_cert_revoke', 'tlsmcp_proxy_reload'] as const;
+export const STATE_CHANGING_TOOLS = ['tlsmcp_cert_issue', 'tlsmcp_cert_revoke', 'tlsmcp_proxy_reload', 'tlsmcp_mcp_pins'] as const;
 
 export type Access = 'read' | 'write';
 

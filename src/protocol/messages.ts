@@ -7,7 +7,7 @@
  * imports no listener and no supervisor code: both sides import it.
  */
 import { z } from 'zod';
-import { authorizationRule } from '../config/primitives.js';
+import { authorizationRule, pinningObject, rateLimitObject } from '../config/primitives.js';
 
 const hostPort = z.object({ host: z.string(), port: z.number().int().min(0).max(65535) });
 
@@ -28,6 +28,10 @@ export const mcpWorkerSpecSchema = z.object({
   audit_path: z.string().optional(),
   /** Session limits (mcp.session_idle_timeout, mcp.max_sessions_per_identity, mcp.max_sessions). */
   sessions: z.object({ idle_timeout: z.number(), max_per_identity: z.number(), max_total: z.number() }).optional(),
+  /** Tool-definition pinning and where this service's pins file lives (the state dir's mcp-pins/). */
+  pinning: pinningObject.optional(),
+  pins_path: z.string().optional(),
+  rate_limit: rateLimitObject.optional(),
 });
 export type McpWorkerSpec = z.infer<typeof mcpWorkerSpecSchema>;
 

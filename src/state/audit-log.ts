@@ -12,7 +12,7 @@ import { z } from 'zod';
 export const auditEventSchema = z
   .object({
     time: z.string(),
-    kind: z.enum(['connection', 'tool_call', 'mcp_request', 'cert', 'reload', 'revocation']),
+    kind: z.enum(['connection', 'tool_call', 'mcp_request', 'cert', 'reload', 'revocation', 'tool_definition_changed']),
     service: z.string(),
     result: z.string().optional(),
     reason: z.string().optional(),

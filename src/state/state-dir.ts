@@ -16,6 +16,10 @@ export function resolveStateDir({ flag, env = process.env, configStateDir }: Sta
   return resolve(chosen);
 }
 
+/** Where MCP fronts keep their tool-definition pins, one file per service, inside the state dir. */
+export const PINS_DIR = 'mcp-pins';
+export const pinsFile = (pinsDir: string, service: string) => join(pinsDir, `${service}.json`);
+
 /** The layout of a state dir. Other processes (CLI and server) rely on these names. */
 export function statePaths(stateDir: string) {
   return {
@@ -29,6 +33,7 @@ export function statePaths(stateDir: string) {
     certDir: (id: string) => join(stateDir, 'certs', id),
     auditLog: join(stateDir, 'audit.log'),
     runDir: join(stateDir, 'run'),
+    pinsDir: join(stateDir, PINS_DIR),
     /** Written by a running supervisor: its pid and admin address, for `status` and `reload`. */
     runtimeFile: join(stateDir, 'run', 'runtime.json'),
   };

@@ -4,9 +4,16 @@
  */
 import type { Config, ServiceConfig } from '../config/schema.js';
 import type { McpWorkerSpec, WorkerSpec } from '../protocol/messages.js';
+import { dirname, join } from 'node:path';
+import { PINS_DIR, pinsFile } from '../state/state-dir.js';
 
 /** `spec.mcp` for a `protocol: mcp` service. */
-export function mcpWorkerSpecOf(svc: ServiceConfig, auditPath: string | undefined, mcp?: Pick<Config['mcp'], 'session_idle_timeout' | 'max_sessions_per_identity' | 'max_sessions'>): McpWorkerSpec {
+export function mcpWorkerSpecOf(
+  svc: ServiceConfig,
+  auditPath: string | undefined,
+  mcp?: Pick<Config['mcp'], 'session_idle_timeout' | 'max_sessions_per_identity' | 'max_sessions'>,
+  pinsDir?: string,
+): McpWorkerSpec {
   const b = svc.backend;
   return {
     backend: {
@@ -18,6 +25,9 @@ export function mcpWorkerSpecOf(svc: ServiceConfig, auditPath: string | undefine
     authorization: svc.authorization,
     audit_arguments: svc.audit.arguments,
     ...(auditPath ? { audit_path: auditPath } : {}),
+    pinning: svc.pinning,
+    ...(svc.rate_limit ? { rate_limit: svc.rate_limit } : {}),
+    ...(pinsDir ? { pins_path: pinsFile(pinsDir, svc.name) } : {}),
     ...(mcp ? { sessions: { idle_timeout: mcp.session_idle_timeout, max_per_identity: mcp.max_sessions_per_identity, max_total: mcp.max_sessions } } : {}),
   };
 }
@@ -49,7 +59,7 @@ export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>
     limits: { ...svc.limits },
     audit: config.logging.audit,
     log_level: config.logging.level,
-    ...(svc.protocol === 'mcp' ? { mcp: mcpWorkerSpecOf(svc, config.logging.audit ? auditPath : undefined, config.mcp) } : {}),
+    ...(svc.protocol === 'mcp' ? { mcp: mcpWorkerSpecOf(svc, config.logging.audit ? auditPath : undefined, config.mcp, auditPath ? join(dirname(auditPath), PINS_DIR) : undefined) } : {}),
   };
 }
 
@@ -62,5 +72,6 @@ export function restartNeededFor(current: ServiceConfig, next: ServiceConfig): s
   if (current.mode !== next.mode) out.push('mode');
   if (current.protocol !== next.protocol) out.push('protocol');
   if (JSON.stringify(current.backend.health_check) !== JSON.stringify(next.backend.health_check)) out.push('backend.health_check');
+  if (current.protocol === 'mcp' && current.pinning.mode !== next.pinning.mode) out.push('pinning.mode');
   return out;
 }

@@ -50,7 +50,7 @@ describe('tlsmcp-mcp over stdio (SDK StdioClientTransport)', () => {
     const call = async (name: string, args: Record<string, unknown> = {}) => (await client!.callTool({ name, arguments: args })) as CallToolResult;
 
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(8);
+    expect(tools).toHaveLength(9);
 
     const status = await call('tlsmcp_proxy_status');
     expect(status.isError).toBeFalsy();

@@ -13,6 +13,7 @@ import { createSupervisor } from '../../supervisor/supervisor.js';
 import { parseHostPort, type HostPort } from '../../util/address.js';
 import type { CliContext } from '../context.js';
 import { printLine } from '../output.js';
+import { registerMcpPinsCommand } from './mcp-pins.js';
 
 interface ServeFlags {
   transport?: McpTransportKind;
@@ -79,4 +80,5 @@ export function registerMcpCommand(program: Command, ctx: CliContext): void {
         return 0;
       }),
     );
+  registerMcpPinsCommand(mcp, ctx);
 }
