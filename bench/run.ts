@@ -164,6 +164,10 @@ try {
     mcpFront = r;
     process.stdout.write(`\n${formatMcpFrontBench(r)}\n`);
   }
+  if (MCP_CALLS > 0) {
+    const pinning = await import('./mcp-pinning.js');
+    process.stdout.write(`\n${pinning.formatMcpPinningBench(await pinning.runMcpPinningBench())}\n`);
+  }
   // The fleet: push latency from one Hub to 50 followers, and fan-out through two PostgreSQL-backed replicas.
   if (process.env.BENCH_HUB !== '0') {
     const fleet = await import('./hub-fleet.js');
