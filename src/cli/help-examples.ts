@@ -27,6 +27,14 @@ const EXAMPLES: Record<string, string> = {
   'mcp pins approve': 'tlsmcp mcp pins approve files --tool read_file',
   'mcp pins reset': 'tlsmcp mcp pins reset files',
   completion: 'tlsmcp completion bash > /etc/bash_completion.d/tlsmcp',
+  config: 'tlsmcp config check --config /etc/tlsmcp/tlsmcp.yaml --json',
+  'config check': 'tlsmcp config check --config /etc/tlsmcp/tlsmcp.yaml --json',
+  renew: 'tlsmcp renew --watch --interval 1m',
+  hub: 'tlsmcp hub serve --state /var/lib/tlsmcp-hub --listen 0.0.0.0:7443',
+  'hub init': 'tlsmcp hub init --state /var/lib/tlsmcp-hub',
+  'hub serve': 'tlsmcp hub serve --state /var/lib/tlsmcp-hub --listen 0.0.0.0:7443',
+  'hub token': 'tlsmcp hub token create --state /var/lib/tlsmcp-hub --service-id api --ttl 1h',
+  'hub token create': 'tlsmcp hub token create --state /var/lib/tlsmcp-hub --service-id api --ttl 1h --json',
   connect: 'tlsmcp connect https://127.0.0.1:8444/mcp --cert agent/cert.pem --key agent/key.pem --ca agent/ca.pem',
 };
 

@@ -62,7 +62,7 @@ describe('tlsmcp completion', () => {
     expect(bash('tlsmcp', 'cert', 'issue', '--ty')).toEqual(['--type']);
     expect(bash('tlsmcp', 'cert', 'issue', '--type', '')).toEqual(['client', 'server']);
     expect(bash('tlsmcp', '--state', '/tmp/x', 'cert', 'li')).toEqual(['list']);
-    expect(bash('tlsmcp', 'scan', '--lo')).toEqual(['--log-level']);
+    expect(bash('tlsmcp', 'scan', '--lo')).toEqual(['--log-level', '--log-format']);
     expect(bash('tlsmcp', 'mcp', 'serve', '--transport', '')).toEqual(['stdio', 'http', 'sse']);
     expect(bash('tlsmcp', 'mcp', 'serve', '--address', '')).toEqual([]);
   });
