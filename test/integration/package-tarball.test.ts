@@ -51,12 +51,14 @@ function filesUnder(dir: string): string[] {
     .map((d) => join(d.parentPath, d.name));
 }
 
-/** Bare specifiers a compiled ES module imports (static, side-effect and dynamic imports of a string literal). */
+/** Bare specifiers a compiled ES module imports (static, side-effect and dynamic imports of a string literal, and createRequire loads). */
 function bareImports(source: string): string[] {
   const specs = [
     ...source.matchAll(/^\s*(?:import|export)\s[^'"]*?\sfrom\s*['"]([^'"]+)['"]/gm),
     ...source.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm),
     ...source.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
+    // A package loaded only when needed, synchronously: createRequire(import.meta.url)('pino-pretty').
+    ...source.matchAll(/\bcreateRequire\([^)]*\)\(\s*['"]([^'"]+)['"]\s*\)/g),
   ].map((m) => m[1]!);
   return specs.filter((s) => !s.startsWith('.') && !s.startsWith('/'));
 }
