@@ -23,7 +23,7 @@ export const DURATION_BOUNDS = {
   health_timeout: { min: 1 * MS, max: 1 * M },
   probe_timeout: { min: 1 * MS, max: 5 * M },
   scan_deadline: { min: 1 * S, max: 1 * H },
-  sync_interval: { min: 1 * S, max: 1 * D },
+  sync_interval: { min: 100 * MS, max: 1 * D },
   cert_ttl: { min: 1 * S, max: 10 * YEAR },
   renew_before: { min: 1 * S, max: 10 * YEAR },
   overlap: { min: 1 * S, max: 1 * YEAR },
