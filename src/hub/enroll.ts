@@ -14,7 +14,7 @@ import type { Logger } from '../logger.js';
 import { VERSION } from '../version.js';
 import { mergeFeedCache, readEnrollment, sidecarHubPaths, writeCredentials, writeEnrollment, type Enrollment } from './sidecar-files.js';
 import { caFingerprint, pinnedCaOf } from './tokens.js';
-import type { Revocation } from './types.js';
+import type { EnrollResult } from './hub-service.js';
 
 export interface EnrollOptions {
   hubUrl: string;
@@ -34,17 +34,8 @@ export interface EnrollOutcome {
   ca_sha256: string;
 }
 
-interface EnrollAnswer {
-  instance_id: string;
-  service_id: string;
-  cert_id: string;
-  cert_pem: string;
-  server_cert_id: string;
-  server_cert_pem: string;
-  ca_pem: string;
-  revocations: Revocation[];
-  cursor: number;
-}
+/** What POST /api/v1/enroll answers: the Hub service's own result type, so the two cannot drift. */
+type EnrollAnswer = EnrollResult;
 
 /** Reads the Hub's certificate chain and returns the CA whose hash the token pins, checking it signed the Hub's certificate. */
 export async function fetchPinnedCa(hubUrl: string, fingerprint: string, timeoutMs = 10_000): Promise<string> {
