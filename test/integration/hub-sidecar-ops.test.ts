@@ -2,7 +2,9 @@
  * What a sidecar following a Hub says and does about it: /health reports the
  * Hub reachable or not while /ready stays true on cached state; `tlsmcp score`
  * and `tlsmcp_score` return the fleet score from the Hub, or the local score
- * marked as such while the Hub is down. A real Hub and two real `tlsmcp run`
+ * marked as such while the Hub is down; `tlsmcp cert revoke` on a sidecar
+ * revokes through the Hub with an admin credential (never with the instance's
+ * own, which the Hub refuses). A real Hub and two real `tlsmcp run`
  * sidecars, as child processes.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -20,8 +22,10 @@ import { createAuditLog } from '../../src/state/audit-log.js';
 import { statePaths } from '../../src/state/state-dir.js';
 import { runCli } from '../helpers/cli.js';
 import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
-import { waitFor } from '../helpers/proxy-wait.js';
-import { adminApi, createToken, enrollSidecar, hubInit, startHubProcess, startSidecarProcess, type AdminApi, type HubProcess, type SidecarProcess } from '../helpers/hub-fleet.js';
+import { waitFor, within } from '../helpers/proxy-wait.js';
+import { adminApi, createToken, enrollSidecar, hubInit, issueClientCert, openEcho, startHubProcess, startSidecarProcess, type AdminApi, type HubProcess, type SidecarProcess } from '../helpers/hub-fleet.js';
+import { sidecarHubPaths } from '../../src/hub/sidecar-files.js';
+import { once } from 'node:events';
 
 const SERVICE = 'api';
 let dir: string;
@@ -143,4 +147,30 @@ describe('a sidecar following the Hub', () => {
     for (const s of sidecars) await waitFor(async () => (await health(s)).hub?.reachable === true, { timeoutMs: 20_000, what: '/health to report the Hub reachable again' });
     expect(JSON.parse((await scoreCli(sidecars[0]!)).stdout).hub.scope).toBe('fleet');
   }, 90_000);
+
+  it('tlsmcp cert revoke on a sidecar revokes through the Hub with an admin credential, and every follower cuts the connection', async () => {
+    const cert = await issueClientCert(api, 'client-app');
+    const sockets = await Promise.all(sidecars.map((s) => openEcho(s.port, cert)));
+    const closed = Promise.all(sockets.map((s) => once(s, 'close')));
+    const s0 = sidecars[0]!;
+    const revoke = (extra: string[]) => runCli(['--state', s0.stateDir, '--config', s0.configFile, 'cert', 'revoke', '--id', cert.id, '--reason', 'keyCompromise', '--json', ...extra]);
+
+    // Without an admin credential: refused here, with how to give one; nothing revoked.
+    const bare = await revoke([]);
+    expect(bare.code).toBe(1);
+    expect(JSON.parse(bare.stdout)).toMatchObject({ error: { code: 'ERR_FORBIDDEN', fix: expect.stringContaining('--hub-cert') } });
+    // The instance's own certificate is not an admin one: the Hub answers 403, and its error is kept.
+    const paths = sidecarHubPaths(s0.stateDir);
+    const asInstance = await revoke(['--hub-cert', paths.instanceCert, '--hub-key', paths.key]);
+    expect(asInstance.code).toBe(1);
+    expect(JSON.parse(asInstance.stdout)).toMatchObject({ error: { code: 'ERR_FORBIDDEN', message: expect.stringMatching(/refused DELETE .* is for Hub admins/) } });
+    expect((await api.call<{ status: string }>('GET', `/api/v1/certs/${cert.id}`)).body.status).toBe('valid');
+
+    const admin = join(hubState, 'admin');
+    const done = await revoke(['--hub-cert', join(admin, 'cert.pem'), '--hub-key', join(admin, 'key.pem')]);
+    expect(done.code, done.stderr + done.stdout).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({ id: cert.id, serial: cert.serial, reason: 'keyCompromise', hub_url: hub.url });
+    await within(closed, 10_000, 'every follower cutting the live connection');
+    expect((await api.call<{ status: string }>('GET', `/api/v1/certs/${cert.id}`)).body.status).toBe('revoked');
+  }, 60_000);
 });
