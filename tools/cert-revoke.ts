@@ -4,6 +4,12 @@
  * cuts live proxy connections and remote MCP sessions using it. The result says how many of each. The CA
  * itself records the revocation in the audit log; the tool call's own audit
  * event carries the counts.
+ *
+ * On a sidecar that follows a Hub (hub.url) the fleet's certificates are the
+ * Hub's: this tool refuses (ERR_FORBIDDEN) rather than revoke in the local CA,
+ * which would cut nothing elsewhere. The sidecar holds only its instance
+ * credential, which the Hub refuses for revocation; a Hub admin revokes with
+ * `tlsmcp cert revoke --hub-cert/--hub-key` or DELETE /api/v1/certs/{id}.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
@@ -51,12 +57,18 @@ export function registerCertRevokeTool(server: McpServer, deps: McpServerDeps): 
       description:
         'Revoke a certificate by id or serial, with a reason. New handshakes with it are refused and live proxy connections and MCP sessions ' +
         'using it are cut; the result says how many. Revocation cannot be undone: issue a new certificate to replace it. ' +
-        'A client that supports elicitation is asked to confirm first; a declined confirmation revokes nothing (ERR_NOT_CONFIRMED).',
+        'A client that supports elicitation is asked to confirm first; a declined confirmation revokes nothing (ERR_NOT_CONFIRMED). ' +
+        'On an instance that follows a Hub (hub.url) it refuses with ERR_FORBIDDEN: revocation is the Hub admin\'s (the error says how).',
       inputSchema,
       outputSchema,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
     async (args, ctx) => {
+      if (deps.config.hub_settings) {
+        throw new TlsmcpError('ERR_FORBIDDEN', "this instance follows the Hub (hub.url): certificates are revoked fleet-wide by the Hub, with a Hub admin credential this MCP server does not hold", {
+          fix: 'revoke as a Hub admin: `tlsmcp cert revoke --id ID --hub-cert ADMIN_CERT --hub-key ADMIN_KEY` on this instance, or DELETE /api/v1/certs/{id} on the Hub',
+        });
+      }
       if (args.id && args.serial) {
         throw new TlsmcpError('ERR_ARGUMENT_INVALID', 'give id or serial, not both', { fix: 'pass only one of id, serial' });
       }

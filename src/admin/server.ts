@@ -22,6 +22,16 @@ export interface AdminServerOptions {
   clock?: () => Date;
   /** Live figures and probe marks for `tlsmcp score` (GET /score/live, POST/DELETE /score/probes). */
   score?: ScoreAdminHooks;
+  /** With hub.url set: whether the Hub is reachable, shown in /health (never in /ready: the sidecar serves on cached state). */
+  hub?: () => HubHealth;
+}
+
+export interface HubHealth {
+  reachable: boolean;
+  url: string;
+  last_sync: string | null;
+  cursor: number;
+  last_error: string | null;
 }
 
 export interface ScoreAdminHooks {
@@ -52,7 +62,8 @@ export function readiness(status: ServiceStatus[]): { ready: boolean; problems: 
 export function createAdminApp(options: Omit<AdminServerOptions, 'host' | 'port'>): Hono {
   const clock = options.clock ?? (() => new Date());
   const app = new Hono();
-  app.get('/health', (c) => c.json({ status: 'ok' }));
+  const hub = options.hub;
+  app.get('/health', (c) => c.json(hub ? { status: 'ok', hub: hub() } : { status: 'ok' }));
   app.get('/ready', (c) => {
     const { ready, problems } = readiness(options.status());
     return c.json({ ready, problems }, ready ? 200 : 503);

@@ -130,6 +130,7 @@ async function startSidecar(options: RunSidecarOptions): Promise<Sidecar> {
         version: VERSION,
         startedAt,
         logger,
+        ...(hub ? { hub: () => hub.health() } : {}),
         score: {
           live: () => ({ revocation_loaded_at: supervisor.revocationsLoadedAt(), live_serials: supervisor.liveSerials() }),
           markProbes: (peer) => supervisor.markScoreProbes(peer),

@@ -12,6 +12,7 @@
  * list the supervisor reads at start and watches.
  */
 import { Gauge, type Registry } from 'prom-client';
+import type { HubHealth } from '../admin/server.js';
 import type { Config, ServiceConfig } from '../config/schema.js';
 import { appendRevocation, readRevocations, writeRevocations } from '../ca/inventory.js';
 import { TlsmcpError } from '../errors.js';
@@ -43,6 +44,8 @@ export interface HubSidecar {
    */
   tapMetrics(metrics: SupervisorMetrics & { registry?: Registry }): SupervisorMetrics;
   follower: HubFollower;
+  /** For /health: whether the Hub stream is followed now, and from where. */
+  health(): HubHealth;
   close(): Promise<void>;
 }
 
@@ -145,6 +148,10 @@ export async function prepareHubSidecar(options: { config: Config; stateDir: str
       };
     },
     follower,
+    health() {
+      const s = follower.status();
+      return { reachable: s.connected, url: s.url ?? settings.urls[0]!, last_sync: s.last_sync, cursor: s.cursor, last_error: s.last_error };
+    },
     close: async () => {
       renewal?.close();
       await follower.close();

@@ -89,7 +89,7 @@ export async function startSidecarProcess(options: { dir: string; hubUrl: string
       `service_id: ${options.serviceId}`,
       'listen: "127.0.0.1:0"',
       `backend: "127.0.0.1:${options.backendPort}"`,
-      `hub: { url: [${urls.map((u) => JSON.stringify(u)).join(', ')}], sync_interval: ${options.syncInterval ?? '300ms'}${options.authToken ? `, auth_token: ${JSON.stringify(options.authToken)}` : ''} }`,
+      `hub: { url: [${urls.map((u) => JSON.stringify(u)).join(', ')}], sync_interval: ${options.syncInterval ?? '1s'}${options.authToken ? `, auth_token: ${JSON.stringify(options.authToken)}` : ''} }`,
       'admin: { address: "127.0.0.1:0" }',
       'logging: { level: info }',
       '',

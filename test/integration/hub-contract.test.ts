@@ -74,8 +74,8 @@ const CASES: Record<string, Case> = {
     bad: { call: () => call(admin(), 'POST', '/api/v1/certs/renew', { body: { ident: certId } }), field: 'body.id' },
   },
   'get /api/v1/score': {
-    ok: () => call(admin(), 'GET', '/api/v1/score'),
-    adminOnly: () => call(inst(), 'GET', '/api/v1/score'),
+    // Sidecars show the fleet score (`tlsmcp score` with hub.url): an instance may read it.
+    ok: () => call(inst(), 'GET', '/api/v1/score'),
   },
   'post /api/v1/events': {
     ok: () => call(inst(), 'POST', '/api/v1/events', { body: { events: [{ kind: 'connection', time: new Date().toISOString(), result: 'accepted', serial: 'ab' }], cursor: 0 } }),

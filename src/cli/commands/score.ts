@@ -6,6 +6,8 @@
  * revocation freshness, bound ports) through its admin endpoint, as `status`
  * does, and marks the listener scans' probes there so they are not counted as
  * rejected clients. Scans each server listener (short timeouts) unless --no-scan.
+ * With hub.url set it prints the fleet score from the Hub instead, or, when the
+ * Hub is unreachable, this local score marked as such.
  */
 import type { Command } from 'commander';
 import { createCertificateAuthority, ttlPolicyFromConfig } from '../../ca/index.js';
@@ -14,6 +16,7 @@ import type { Config } from '../../config/schema.js';
 import { collectScoreInput, computeScore, renderScoreText } from '../../score/index.js';
 import { createListenerScanner, withBoundPorts } from '../../score/listener-scan.js';
 import { findRunningInstance } from '../../score/live-admin.js';
+import { scopeLine, scoreWithHub, type ScopedScoreReport } from '../../hub/fleet-score.js';
 import type { CliContext } from '../context.js';
 import { printJson, printLine } from '../output.js';
 
@@ -32,19 +35,26 @@ export function registerScoreCommand(program: Command, ctx: CliContext): void {
         // No --config given: score what the running instance was started with.
         const explicitConfig = ctx.globals(cmd).config ?? ctx.io.env.TLSMCP_CONFIG;
         if (!explicitConfig && running?.configFile) config = loadConfigFile(running.configFile);
-        const live = running?.live;
-        const ca = createCertificateAuthority({ stateDir, policy: ttlPolicyFromConfig(config), logger });
-        const caPem = ca.exists() ? ca.caCertPem() : undefined;
-        const input = await collectScoreInput({
-          config: live ? withBoundPorts(config, live.figures.services) : config,
-          ca,
-          ...(live ? { revocationLoadedAt: live.figures.revocation_loaded_at, ...(live.figures.live_serials ? { liveSerials: live.figures.live_serials } : {}) } : {}),
-          liveSource: live?.source ?? (running?.problem ? `none: ${running.problem}` : null),
-          ...(flags.scan ? { scanListener: createListenerScanner({ caPem, logger, markProbes: live?.markProbes }) } : {}),
-        });
-        const report = computeScore(input);
+        const localScore = async () => {
+          const live = running?.live;
+          const ca = createCertificateAuthority({ stateDir, policy: ttlPolicyFromConfig(config), logger });
+          const caPem = ca.exists() ? ca.caCertPem() : undefined;
+          const input = await collectScoreInput({
+            config: live ? withBoundPorts(config, live.figures.services) : config,
+            ca,
+            ...(live ? { revocationLoadedAt: live.figures.revocation_loaded_at, ...(live.figures.live_serials ? { liveSerials: live.figures.live_serials } : {}) } : {}),
+            liveSource: live?.source ?? (running?.problem ? `none: ${running.problem}` : null),
+            ...(flags.scan ? { scanListener: createListenerScanner({ caPem, logger, markProbes: live?.markProbes }) } : {}),
+          });
+          return computeScore(input);
+        };
+        const settings = config.hub_settings;
+        const report: ScopedScoreReport = settings ? await scoreWithHub({ settings, stateDir, local: localScore }) : await localScore();
         if (flags.json) printJson(ctx.io, report);
-        else for (const line of renderScoreText(report)) printLine(ctx.io, line);
+        else {
+          if (report.hub) printLine(ctx.io, scopeLine(report.hub));
+          for (const line of renderScoreText(report)) printLine(ctx.io, line);
+        }
         return 0;
       }),
     );

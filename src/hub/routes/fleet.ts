@@ -57,13 +57,11 @@ export function registerFleetRoutes(app: HubApp, deps: RouteDeps): void {
     createRoute({
       method: 'get',
       path: '/api/v1/score',
-      summary: "The fleet's posture score with recommendations",
+      summary: "The fleet's posture score with recommendations (admins and enrolled instances: `tlsmcp score` on a sidecar shows it)",
       responses: { 200: { description: 'the score', content: json(scoreReportSchema.openapi('ScoreReport')) }, ...errorResponses },
     }),
-    async (c) => {
-      requireAdmin(c.get('caller'), 'GET /api/v1/score');
-      return c.json(await service.score(), 200);
-    },
+    // Read-only, and what every sidecar's `tlsmcp score` shows: any authenticated caller (admin or enrolled instance).
+    async (c) => c.json(await service.score(), 200),
   );
 
   app.openapi(

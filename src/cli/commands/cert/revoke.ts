@@ -1,7 +1,8 @@
 /**
  * `tlsmcp cert revoke ID | --id ID | --job JOB`: marks certificates revoked
  * (time and reason) so the proxy and the CRL refuse them. `--job` revokes every
- * certificate of a CI job at once, for the end of a pipeline.
+ * certificate of a CI job at once, for the end of a pipeline. With hub.url set
+ * the revocation is the Hub's (src/cli/commands/cert/revoke-hub.ts).
  */
 import { Option, type Command } from 'commander';
 import { REVOCATION_REASONS, type CertificateAuthority, type CertView, type RevocationReason } from '../../../ca/index.js';
@@ -9,6 +10,7 @@ import { TlsmcpError } from '../../../errors.js';
 import type { CliContext } from '../../context.js';
 import { printJson, printLine } from '../../output.js';
 import { jobOu, parseJobOption } from './job.js';
+import { revokeOnHub } from './revoke-hub.js';
 import { runWithCa } from './shared.js';
 
 interface RevokeOptions {
@@ -16,6 +18,8 @@ interface RevokeOptions {
   job?: string;
   reason: RevocationReason;
   json?: boolean;
+  hubCert?: string;
+  hubKey?: string;
 }
 
 export function registerCertRevokeCommand(cert: Command, ctx: CliContext): void {
@@ -27,14 +31,17 @@ export function registerCertRevokeCommand(cert: Command, ctx: CliContext): void 
     .option('--job <id>', 'revoke every certificate issued for this CI job', parseJobOption)
     .addOption(new Option('--reason <reason>', 'revocation reason').choices(REVOCATION_REASONS).default('unspecified'))
     .option('--json', 'print the revoked record(s) as JSON')
+    .option('--hub-cert <file>', 'with hub.url set: a Hub admin certificate to revoke with (or TLSMCP_HUB_CERT)')
+    .option('--hub-key <file>', 'its private key (or TLSMCP_HUB_KEY)')
     .action(async (positional: string | undefined, opts: RevokeOptions, cmd: Command) =>
-      runWithCa(ctx, cmd, Boolean(opts.json), async ({ ca }) => {
+      runWithCa(ctx, cmd, Boolean(opts.json), async ({ ca, config, stateDir }) => {
         const given = [positional, opts.id, opts.job].filter((v) => v !== undefined);
         if (given.length !== 1 || (positional !== undefined && opts.id !== undefined)) {
           throw new TlsmcpError('ERR_ARGUMENT_INVALID', 'name exactly one target: an id (positional or --id) or --job', {
             fix: 'e.g. `tlsmcp cert revoke --id 3f2a…` or `tlsmcp cert revoke --job $CI_JOB_ID`',
           });
         }
+        if (config.hub_settings) return revokeOnHub(ctx, { settings: config.hub_settings, stateDir, target: { id: positional ?? opts.id, job: opts.job }, ...opts });
         if (opts.job) return revokeJob(ctx, ca, opts.job, opts);
         const id = (positional ?? opts.id)!;
         const { before, after } = await revokeOne(ca, id, opts.reason);
