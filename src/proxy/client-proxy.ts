@@ -9,7 +9,7 @@ import { clientContextOptions } from '../core/tls-options.js';
 import type { ConnectionEvent, TlsMaterial, WorkerSpec } from '../protocol/messages.js';
 import { forward } from './forward.js';
 import { negotiatedAlpn } from './alpn.js';
-import { classifyUpstreamError, isRefusedCertificate, type UpstreamFailureReason } from './upstream-failure.js';
+import { classifyUpstreamError, isRefusedCertificate, refusedAfterHandshake, type UpstreamFailureReason } from './upstream-failure.js';
 import { recordConnectionEnd } from './connection-end.js';
 import { createStatsCounter } from './stats.js';
 import { bindListener, createLiveSet } from './listener-lifecycle.js';
@@ -82,6 +82,10 @@ export function createClientProxy(options: ProxyServiceOptions): ProxyService {
       // TLS 1.3: the server judges our certificate after we finished, so its refusal
       // arrives as an alert on the first read, after 'secureConnect'.
       if (!secured || (!answered && isRefusedCertificate(err))) failure ??= classifyUpstreamError(err, target, connected);
+      else if (!answered && err.code === 'ECONNRESET' && !local.readableEnded) failure ??= refusedAfterHandshake(target);
+    });
+    remote.once('end', () => {
+      if (secured && !answered && !local.readableEnded) failure ??= refusedAfterHandshake(target);
     });
     forward(local, remote, { idleTimeoutMs: spec.limits.idle_timeout });
     local.once('close', () => {

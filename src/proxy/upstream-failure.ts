@@ -47,3 +47,15 @@ export function classifyUpstreamError(err: NodeJS.ErrnoException, target: string
   }
   return { reason: 'remote_tls_failed', detail: `remote ${target}: TLS failed: ${code || err.message}` };
 }
+
+/**
+ * A remote that closes (or resets) right after the handshake without a byte,
+ * before our client ended its side: how Node servers (tlsmcp included) refuse
+ * a client certificate or identity, with no alert.
+ */
+export function refusedAfterHandshake(target: string): { reason: UpstreamFailureReason; detail: string } {
+  return {
+    reason: 'remote_refused_certificate',
+    detail: `remote ${target} closed the connection right after the TLS handshake without answering: it refused our client certificate or identity (see the remote's log; check backend.tls.cert_file)`,
+  };
+}
