@@ -8,13 +8,17 @@
  *   when a certificate was presented; verify 0 (tlsmcp admitted it); sub-TLVs
  *   PP2_SUBTYPE_SSL_VERSION (0x21, e.g. `TLSv1.3`) and PP2_SUBTYPE_SSL_CN (0x22).
  * - PP2_TYPE_ALPN (0x01): the negotiated ALPN protocol, when there was one.
- * - 0xE0 (PP2_TYPE_MIN_CUSTOM, tlsmcp's choice): the verified SPIFFE ID, the
- *   client certificate's first `spiffe://` URI SAN.
+ * - The verified SPIFFE ID (the client certificate's first `spiffe://` URI SAN)
+ *   twice: in 0xE0 (PP2_TYPE_MIN_CUSTOM, tlsmcp's TLV, any length) and in
+ *   PP2_TYPE_UNIQUE_ID (0x05) when it fits that TLV's 128 bytes, which
+ *   HAProxy 2.6 can read (`fc_pp_unique_id`). PP2_TYPE_AUTHORITY is left for SNI.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 
 export const PP2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
 export const PP2_TYPE_ALPN = 0x01;
+export const PP2_TYPE_UNIQUE_ID = 0x05;
+const UNIQUE_ID_MAX = 128;
 export const PP2_TYPE_SSL = 0x20;
 export const PP2_SUBTYPE_SSL_VERSION = 0x21;
 export const PP2_SUBTYPE_SSL_CN = 0x22;
@@ -94,7 +98,11 @@ export function encodeProxyHeaderV2(input: ProxyHeaderInput): Buffer {
     head.writeUInt32BE(0, 1); // verify: 0 = the certificate was verified (or none was presented)
     tlvs.push(tlv(PP2_TYPE_SSL, Buffer.concat([head, ...sub])));
   }
-  if (input.spiffeId) tlvs.push(tlv(PP2_TYPE_TLSMCP_SPIFFE_ID, Buffer.from(input.spiffeId, 'utf8')));
+  if (input.spiffeId) {
+    const id = Buffer.from(input.spiffeId, 'utf8');
+    if (id.length <= UNIQUE_ID_MAX) tlvs.push(tlv(PP2_TYPE_UNIQUE_ID, id));
+    tlvs.push(tlv(PP2_TYPE_TLSMCP_SPIFFE_ID, id));
+  }
   const body = Buffer.concat([addresses?.bytes ?? Buffer.alloc(0), ...tlvs]);
   const head = Buffer.alloc(4);
   head.writeUInt8(0x21, 0); // version 2, command PROXY
