@@ -12,8 +12,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
-import { serverMaterial, startProxy, testSpec, type RunningProxy } from '../helpers/proxy-fixture.js';
-import { waitFor } from '../helpers/proxy-wait.js';
+import { serverMaterial, startProxy, testSpec, tlsConnect, type RunningProxy } from '../helpers/proxy-fixture.js';
+import { eventWithin, waitFor } from '../helpers/proxy-wait.js';
 import type { IssueResult } from '../../src/ca/types.js';
 
 const run = promisify(execFile);
@@ -109,6 +109,23 @@ describe('listen.alpn: HTTP/2 and gRPC through the TCP pipe', () => {
     expect(result.stdout.endsWith('\n2')).toBe(false);
     const event = await waitFor(() => proxy.events.find((e) => e.result === 'accepted'), { what: 'the accepted event' });
     expect(event.alpn).toBeUndefined();
+  });
+
+  it('a reload swaps the advertised list for new connections', async () => {
+    const spec = testSpec({ backendPort: h2cPort, alpn: ['h2'] });
+    const material = serverMaterial(server, [pki.caPem]);
+    const proxy = await startProxy(spec, material);
+    proxies.push(proxy);
+    const negotiate = async () => {
+      const socket = tlsConnect({ port: proxy.port, caPem: pki.caPem, cert: alice, ALPNProtocols: ['h2', 'http/1.1'] });
+      await eventWithin(socket, 'secureConnect', 10_000);
+      const agreed = socket.alpnProtocol;
+      socket.destroy();
+      return agreed;
+    };
+    expect(await negotiate()).toBe('h2');
+    expect(proxy.service.reload({ ...spec, alpn: ['http/1.1'] }, material)).toContain('alpn');
+    expect(await negotiate()).toBe('http/1.1');
   });
 
   it('a gRPC unary call with TLS and a client certificate reaches an insecure grpc-js server', async () => {

@@ -26,6 +26,13 @@ describe('listen.alpn and backend.proxy_protocol', () => {
     expect(() => config({}, { proxy_protocol: 'v1' })).toThrow(/proxy_protocol/);
   });
 
+  it('proxy_protocol is refused in client mode and on MCP services; alpn on MCP services', () => {
+    const base = { name: 'api', listen: '127.0.0.1:8443' };
+    expect(() => parseConfig({ version: 1, services: [{ ...base, mode: 'client', backend: { address: '10.0.0.1:443', proxy_protocol: 'v2' } }] })).toThrow(/backend\.proxy_protocol/);
+    expect(() => parseConfig({ version: 1, services: [{ ...base, protocol: 'mcp', backend: { command: ['x'], proxy_protocol: 'v2' } }] })).toThrow(/backend\.proxy_protocol/);
+    expect(() => parseConfig({ version: 1, services: [{ ...base, listen: { address: '127.0.0.1:8443', alpn: ['h2'] }, protocol: 'mcp', backend: { command: ['x'] } }] })).toThrow(/listen\.alpn/);
+  });
+
   it('encodes the list as Node keeps it on a tls.Server', () => {
     expect(encodeAlpnList(['h2', 'http/1.1'])).toEqual(Buffer.from('\x02h2\x08http/1.1', 'latin1'));
     expect(encodeAlpnList(undefined)).toBeUndefined();
