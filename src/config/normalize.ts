@@ -228,6 +228,10 @@ function checkBackend(svc: ServiceConfig, at: (key: string) => string, problems:
   if (svc.protocol === 'mcp' && kinds.length !== 1) {
     problems.push({ path: at('backend'), message: 'an MCP service needs exactly one of backend.command (stdio server), backend.url (HTTP server) or backend.address' });
   }
+  if (svc.protocol === 'mcp' && svc.listen.alpn) problems.push({ path: at('listen.alpn'), message: 'applies to TCP services (protocol: tcp): an MCP listener negotiates its own protocols' });
+  if (b.proxy_protocol && (svc.mode === 'client' || svc.protocol !== 'tcp')) {
+    problems.push({ path: at('backend.proxy_protocol'), message: 'applies to server-mode TCP services only (mode: server, protocol: tcp): remove it here' });
+  }
   if (svc.mode === 'client') {
     if (svc.protocol !== 'tcp') problems.push({ path: at('protocol'), message: 'client mode carries TCP only: set protocol: tcp' });
     if (svc.mtls.mode !== 'required') problems.push({ path: at('mtls.mode'), message: 'does not apply to client mode, which always presents a certificate' });

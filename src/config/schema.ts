@@ -45,6 +45,16 @@ const listenObject = z.strictObject({
    * SHA-256/384. ciphers/ciphersuites may only narrow it (src/core/tls-options.ts).
    */
   tls_profile: z.enum(['default', 'fips']).optional(),
+  /**
+   * ALPN protocol ids (RFC 7301) a TCP service advertises, in preference order,
+   * e.g. `[h2, http/1.1]`; client mode offers the same list upstream. The bytes
+   * are still piped untouched: the backend must speak what was negotiated.
+   */
+  alpn: z
+    .array(z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces, e.g. h2 or http/1.1'))
+    .min(1)
+    .refine((ids) => new Set(ids).size === ids.length, 'lists a protocol id twice')
+    .optional(),
 }).superRefine((listen, ctx) => {
   if (listen.tls_profile !== 'fips') return;
   for (const p of fipsSuiteProblems(listen)) ctx.addIssue({ code: 'custom', path: [p.key], message: p.message });
@@ -89,6 +99,11 @@ const backendObject = z.strictObject({
   health_path: z.string().startsWith('/').optional(),
   /** Client mode only: how to authenticate to the remote mTLS server. */
   tls: clientTls.optional(),
+  /**
+   * Server mode, TCP services: send a PROXY protocol v2 header first, with the
+   * client address, TLS version, certificate CN and SPIFFE ID (TLV 0xE0).
+   */
+  proxy_protocol: z.enum(['v2']).optional(),
 });
 
 /** `backend: "127.0.0.1:8080"` is shorthand for `backend: { address: "127.0.0.1:8080" }`. */

@@ -24,6 +24,14 @@ export const REJECT_REASONS = [
   'backend_unavailable',
   'backend_dial_failed',
   'remote_tls_failed',
+  /** Client mode: the remote refused our client certificate (a TLS alert, in TLS 1.3 read after the handshake). */
+  'remote_refused_certificate',
+  /** Client mode: the remote's certificate does not chain to backend.tls.ca_file. */
+  'remote_untrusted',
+  /** Client mode: the remote's certificate is not for the expected name. */
+  'remote_name_mismatch',
+  /** Client mode: the remote could not be dialled (refused, unreachable, dial_timeout). */
+  'remote_dial_failed',
   'draining',
   'max_connections',
 ] as const;

@@ -50,6 +50,10 @@ export const workerSpecSchema = z.object({
   /** `fips`: FIPS-approved algorithms only (src/core/tls-profile.ts). */
   tls_profile: z.enum(['default', 'fips']).optional(),
   backend: hostPort,
+  /** ALPN protocol ids advertised (server mode) or offered upstream (client mode). */
+  alpn: z.array(z.string()).optional(),
+  /** Server mode: a PROXY protocol header to the backend before the client's bytes. */
+  proxy_protocol: z.enum(['v2']).optional(),
   /** Client mode: the name to verify on the remote server's certificate. */
   server_name: z.string().optional(),
   health_check: z.object({ interval: z.number(), timeout: z.number() }).optional(),
@@ -104,6 +108,8 @@ export const connectionEventSchema = z.object({
   bytes_in: z.number(),
   bytes_out: z.number(),
   duration_ms: z.number(),
+  /** The ALPN protocol negotiated with the client (server mode) or the remote (client mode). */
+  alpn: z.string().optional(),
   /** Seconds from TCP accept to the end of the TLS handshake, when one finished. */
   handshake_s: z.number().optional(),
 });

@@ -8,6 +8,8 @@ import { connect, createSecureContext, type SecureContext, type TLSSocket } from
 import { clientContextOptions } from '../core/tls-options.js';
 import type { ConnectionEvent, TlsMaterial, WorkerSpec } from '../protocol/messages.js';
 import { forward } from './forward.js';
+import { negotiatedAlpn } from './alpn.js';
+import { classifyUpstreamError, isRefusedCertificate, refusedAfterHandshake, type UpstreamFailureReason } from './upstream-failure.js';
 import { recordConnectionEnd } from './connection-end.js';
 import { createStatsCounter } from './stats.js';
 import { bindListener, createLiveSet } from './listener-lifecycle.js';
@@ -44,42 +46,61 @@ export function createClientProxy(options: ProxyServiceOptions): ProxyService {
     const host = spec.backend.host;
     // SNI takes names only; without one Node verifies the certificate against `host` (IP SANs included).
     const servername = spec.server_name ?? (isIP(host) ? undefined : host);
+    const target = `${host}:${spec.backend.port}`;
     const remote: TLSSocket = connect({
       host,
       port: spec.backend.port,
       secureContext: context,
       ...(servername ? { servername } : {}),
       ...(session ? { session } : {}),
+      ...(spec.alpn ? { ALPNProtocols: spec.alpn } : {}),
       // Not in the typings, but tls.connect honours them: half-close end to end, no Nagle delay.
       ...({ allowHalfOpen: true, noDelay: true } as object),
     });
     remote.on('session', (s: Buffer) => {
       session = s;
     });
+    let connected = false;
     let secured = false;
-    let failure: string | undefined;
+    let answered = false;
+    let failure: { reason: UpstreamFailureReason; detail: string } | undefined;
     const dialTimer = setTimeout(() => {
-      failure = `remote ${host}:${spec.backend.port} did not complete TLS within limits.dial_timeout`;
+      failure = { reason: connected ? 'remote_tls_failed' : 'remote_dial_failed', detail: `remote ${target} did not complete TLS within limits.dial_timeout` };
       remote.destroy();
     }, spec.limits.dial_timeout);
+    remote.once('connect', () => {
+      connected = true;
+    });
     remote.once('secureConnect', () => {
       secured = true;
       clearTimeout(dialTimer);
     });
+    remote.once('data', () => {
+      answered = true;
+    });
     remote.on('error', (err: NodeJS.ErrnoException) => {
-      if (!secured) failure ??= `remote ${host}:${spec.backend.port}: ${err.code ?? err.message}`;
+      // TLS 1.3: the server judges our certificate after we finished, so its refusal
+      // arrives as an alert on the first read, after 'secureConnect'.
+      if (!secured || (!answered && isRefusedCertificate(err))) failure ??= classifyUpstreamError(err, target, connected);
+      else if (!answered && err.code === 'ECONNRESET' && !local.readableEnded) failure ??= refusedAfterHandshake(target);
+    });
+    remote.once('end', () => {
+      if (secured && !answered && !local.readableEnded) failure ??= refusedAfterHandshake(target);
     });
     forward(local, remote, { idleTimeoutMs: spec.limits.idle_timeout });
     local.once('close', () => {
       clearTimeout(dialTimer);
       live.delete(local);
+      const alpn = negotiatedAlpn(remote);
       recordConnectionEnd(stats, logger, spec.name, emit, {
         peer,
         bytesIn: local.bytesRead,
         bytesOut: local.bytesWritten,
         began,
-        failure: secured ? undefined : failure,
-        failureReason: 'remote_tls_failed',
+        failure: failure?.detail,
+        failureReason: failure?.reason ?? 'remote_tls_failed',
+        failureResult: 'rejected',
+        ...(alpn ? { extra: { alpn } } : {}),
       });
     });
   });

@@ -2,6 +2,7 @@
  * What both proxy modes record when a forwarded connection closes: counters,
  * a warning when the far side never answered, and one connection event.
  */
+import type { RejectReason } from '../core/reasons.js';
 import type { Logger } from '../logger.js';
 import type { ConnectionEvent } from '../protocol/messages.js';
 import type { StatsCounter } from './stats.js';
@@ -13,7 +14,9 @@ export interface ConnectionEnd {
   began: number;
   /** Why the far side was never reached, when it was not. */
   failure: string | undefined;
-  failureReason: 'backend_dial_failed' | 'remote_tls_failed';
+  failureReason: RejectReason;
+  /** How a failure is audited: `error` (default) or `rejected` (client mode's upstream refusals). */
+  failureResult?: 'error' | 'rejected';
   /** Identity and handshake fields for the event. */
   extra?: Partial<ConnectionEvent>;
 }
@@ -22,12 +25,12 @@ export function recordConnectionEnd(stats: StatsCounter, logger: Logger, service
   stats.closed(end.bytesIn, end.bytesOut);
   if (end.failure !== undefined) {
     stats.rejected(end.failureReason);
-    logger.warn({ event: end.failureReason, service, peer: end.peer }, end.failure);
+    logger.warn({ event: end.failureReason, reason: end.failureReason, service, peer: end.peer }, end.failure);
   } else {
     stats.accepted();
   }
   emit({
-    result: end.failure !== undefined ? 'error' : 'accepted',
+    result: end.failure !== undefined ? (end.failureResult ?? 'error') : 'accepted',
     ...(end.failure !== undefined ? { reason: end.failureReason, detail: end.failure } : {}),
     peer: end.peer,
     ...end.extra,

@@ -16,6 +16,8 @@ import { createSerialIndex } from '../core/serial-index.js';
 import { clientCertOptions, newTicketKeys, serverContextOptions, serverOptions } from '../core/tls-options.js';
 import type { ConnectionEvent, WorkerSpec, WorkerStats } from '../protocol/messages.js';
 import { forward } from './forward.js';
+import { encodeAlpnList, negotiatedAlpn } from './alpn.js';
+import { encodeProxyHeaderV2 } from './proxy-protocol.js';
 import { bindListener, createLiveSet } from './listener-lifecycle.js';
 import { recordConnectionEnd } from './connection-end.js';
 import { createStatsCounter } from './stats.js';
@@ -35,7 +37,7 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
   let draining = false;
 
   const server: Server = createServer({
-    ...serverOptions(spec, options.material, { mode: spec.mtls.mode, ticketKeys, handshakeTimeoutMs: spec.limits.handshake_timeout }),
+    ...serverOptions(spec, options.material, { mode: spec.mtls.mode, ticketKeys, handshakeTimeoutMs: spec.limits.handshake_timeout, alpn: spec.alpn }),
     allowHalfOpen: true,
     noDelay: true,
   } as Parameters<typeof createServer>[0]);
@@ -94,6 +96,9 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
     stats.opened();
     const backend: Socket = connect({ host: spec.backend.host, port: spec.backend.port });
     backend.setNoDelay(true);
+    const alpn = negotiatedAlpn(socket);
+    // Queued before the piped client bytes, so it is the first thing the backend reads.
+    if (spec.proxy_protocol === 'v2') backend.write(proxyHeaderFor(socket, identity, alpn));
     let dialed = false;
     let failure: string | undefined;
     const dialTimer = setTimeout(() => {
@@ -119,7 +124,7 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
         began,
         failure: dialed ? undefined : failure,
         failureReason: 'backend_dial_failed',
-        extra: { ...(identity ? identityFields(identity, spec.audit) : {}), ...(handshake_s === undefined ? {} : { handshake_s }) },
+        extra: { ...(identity ? identityFields(identity, spec.audit) : {}), ...(alpn ? { alpn } : {}), ...(handshake_s === undefined ? {} : { handshake_s }) },
       });
     });
   }
@@ -148,6 +153,8 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
       server.setSecureContext(serverContextOptions(next, material, next.mtls.mode, ticketKeys));
       // Read by tls.Server for each new connection.
       Object.assign(server as unknown as { requestCert: boolean; rejectUnauthorized: boolean }, clientCertOptions(next.mtls.mode));
+      // Also read per connection (setSecureContext does not take it): the wire form of listen.alpn.
+      (server as unknown as { ALPNProtocols: Buffer | undefined }).ALPNProtocols = encodeAlpnList(next.alpn);
       admission = compileAdmission(next.mtls, { isRevoked });
       spec = { ...next, listen: spec.listen };
       return ['certificate', ...changes.applied];
@@ -164,6 +171,18 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
       return forced;
     },
   };
+}
+
+function proxyHeaderFor(socket: TLSSocket, identity: PeerIdentity | undefined, alpn: string | undefined): Buffer {
+  return encodeProxyHeaderV2({
+    source: { address: socket.remoteAddress, port: socket.remotePort },
+    destination: { address: socket.localAddress, port: socket.localPort },
+    tlsVersion: socket.getProtocol() ?? undefined,
+    clientCert: identity !== undefined,
+    cn: identity?.cn,
+    spiffeId: identity?.uri.find((u) => u.startsWith('spiffe://')),
+    alpn,
+  });
 }
 
 function identityFields(identity: PeerIdentity, detailed: boolean): Partial<ConnectionEvent> {

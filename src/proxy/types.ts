@@ -36,7 +36,8 @@ export function diffSpecs(current: WorkerSpec, next: WorkerSpec): { applied: str
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (!same(current.mtls, next.mtls)) applied.push('policy');
   if (!same(current.limits, next.limits)) applied.push('limits');
-  if (!same(current.backend, next.backend) || current.server_name !== next.server_name) applied.push('backend');
+  if (!same(current.backend, next.backend) || current.server_name !== next.server_name || current.proxy_protocol !== next.proxy_protocol) applied.push('backend');
+  if (!same(current.alpn, next.alpn)) applied.push('alpn');
   if (current.protocol !== next.protocol || current.ciphers !== next.ciphers || current.ciphersuites !== next.ciphersuites || current.tls_profile !== next.tls_profile) applied.push('tls');
   if (current.listen.host !== next.listen.host || (next.listen.port !== 0 && current.listen.port !== next.listen.port)) needsRestart.push('listen.address');
   if (current.mode !== next.mode) needsRestart.push('mode');

@@ -45,6 +45,8 @@ export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>
     ...(svc.listen.ciphersuites ? { ciphersuites: svc.listen.ciphersuites } : {}),
     ...(svc.listen.tls_profile ? { tls_profile: svc.listen.tls_profile } : {}),
     backend: { ...backend },
+    ...(svc.listen.alpn ? { alpn: [...svc.listen.alpn] } : {}),
+    ...(svc.backend.proxy_protocol ? { proxy_protocol: svc.backend.proxy_protocol } : {}),
     ...(svc.backend.tls?.server_name ? { server_name: svc.backend.tls.server_name } : {}),
     ...(svc.backend.health_check ? { health_check: { ...svc.backend.health_check } } : {}),
     mtls: {

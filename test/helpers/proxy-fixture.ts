@@ -51,9 +51,10 @@ export interface ClientOptions {
   caPem: string;
   cert?: IssueResult;
   maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  ALPNProtocols?: string[];
 }
 
-export function tlsConnect({ port, caPem, cert, maxVersion }: ClientOptions): TLSSocket {
+export function tlsConnect({ port, caPem, cert, maxVersion, ALPNProtocols }: ClientOptions): TLSSocket {
   return connect({
     host: '127.0.0.1',
     port,
@@ -61,6 +62,7 @@ export function tlsConnect({ port, caPem, cert, maxVersion }: ClientOptions): TL
     servername: 'localhost',
     ...(cert ? { cert: cert.certPem, key: cert.keyPem } : {}),
     ...(maxVersion ? { maxVersion } : {}),
+    ...(ALPNProtocols ? { ALPNProtocols } : {}),
   });
 }
 
