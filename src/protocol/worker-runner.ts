@@ -7,10 +7,13 @@
  * posts a message per connection), sends stats every second, and answers
  * reload, revoke and drain. A kind only says how to make its service.
  */
-import { createLogger, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import { createRevocationFeed, type RevocationFeed } from '../core/revocation.js';
 import { toWireError } from './errors.js';
-import { fromWorkerSchema, type ConnectionEvent, type FromWorker, type TlsMaterial, type ToWorker, type WorkerSpec, type WorkerStats } from './messages.js';
+// Types only: the zod schemas stay on the supervisor side, which validates every
+// message in both directions (src/supervisor/worker-handle.ts), so no worker loads zod.
+import type { ConnectionEvent, FromWorker, TlsMaterial, ToWorker, WorkerSpec, WorkerStats } from './messages.js';
+import { createWorkerLogger } from './worker-log.js';
 import { crashWorkerForTest, onSupervisorMessages, type MessagePortLike } from './worker-port.js';
 
 const FLUSH_MS = 100;
@@ -48,7 +51,7 @@ export interface WorkerKind {
   create(context: WorkerContext): WorkerService;
 }
 
-export function runWorker(port: MessagePortLike, kind: WorkerKind, makeLogger: (level: string) => Logger = (level) => createLogger({ level: level as never, name: kind.name })): void {
+export function runWorker(port: MessagePortLike, kind: WorkerKind, makeLogger: (level: string) => Logger = (level) => createWorkerLogger({ level, name: kind.name })): void {
   let service: WorkerService | undefined;
   let logger: Logger | undefined;
   let testHooks = false;
@@ -58,7 +61,7 @@ export function runWorker(port: MessagePortLike, kind: WorkerKind, makeLogger: (
   let statsTimer: NodeJS.Timeout | undefined;
   let revocations: RevocationFeed = createRevocationFeed();
 
-  const send = (message: FromWorker) => port.postMessage(fromWorkerSchema.parse(message));
+  const send = (message: FromWorker) => port.postMessage(message);
   const flush = () => {
     clearTimeout(flushTimer);
     flushTimer = undefined;
