@@ -4,7 +4,8 @@
  * runs one listener service, keeps the worker's revocation feed (filled from
  * `start` and `revoke` messages; the service cuts through its subscription),
  * batches connection events (every 100 ms or 256 events, so the hot path never
- * posts a message per connection), sends stats every second, and answers
+ * posts a message per connection), sends stats every second when they changed
+ * (an idle worker posts nothing), and answers
  * reload, revoke and drain. A kind only says how to make its service.
  */
 import type { Logger } from '../logger.js';
@@ -62,13 +63,22 @@ export function runWorker(port: MessagePortLike, kind: WorkerKind, makeLogger: (
   let revocations: RevocationFeed = createRevocationFeed();
 
   const send = (message: FromWorker) => port.postMessage(message);
+  let lastStats = '';
   const flush = () => {
     clearTimeout(flushTimer);
     flushTimer = undefined;
     if (!service) return;
     const events = buffer;
     buffer = [];
-    send({ type: 'events', events, stats: service.stats() });
+    const stats = service.stats();
+    lastStats = JSON.stringify(stats);
+    send({ type: 'events', events, stats });
+  };
+  /** The 1 s stats tick: nothing to send when no event is pending and the stats are as last sent. */
+  const tick = () => {
+    if (!service) return;
+    if (buffer.length === 0 && JSON.stringify(service.stats()) === lastStats) return;
+    flush();
   };
   const onEvent = (event: ConnectionEvent) => {
     buffer.push(event);
@@ -95,7 +105,7 @@ export function runWorker(port: MessagePortLike, kind: WorkerKind, makeLogger: (
             },
           });
           const started = await service.start();
-          statsTimer = setInterval(flush, STATS_MS);
+          statsTimer = setInterval(tick, STATS_MS);
           statsTimer.unref();
           announced = true;
           send({
