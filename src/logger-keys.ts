@@ -7,6 +7,12 @@
  */
 import type { Logger, LogFn } from 'pino';
 
+/**
+ * Keys whose values never reach a log line (the pino logger redacts them at the top
+ * level and one level down; so does the workers' small writer, src/protocol/worker-log.ts).
+ */
+export const REDACT_KEYS = ['key', 'keyPem', 'privateKey', 'private_key', 'passphrase', 'auth_token', 'token'] as const;
+
 /** Keys a line carries once: the nearest binding wins over a repeat in a log call or a grandchild. */
 const ONCE = ['service'] as const;
 

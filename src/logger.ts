@@ -13,7 +13,7 @@ import type PinoPretty from 'pino-pretty';
 function loadPretty(): typeof PinoPretty {
   return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
 }
-import { bindOnce, dropBoundKeys } from './logger-keys.js';
+import { bindOnce, dropBoundKeys, REDACT_KEYS } from './logger-keys.js';
 
 export type { Logger } from 'pino';
 
@@ -30,22 +30,7 @@ export interface LoggerOptions {
 
 export type LogFormat = 'json' | 'pretty';
 
-const REDACT_PATHS = [
-  'key',
-  'keyPem',
-  'privateKey',
-  'private_key',
-  'passphrase',
-  '*.key',
-  '*.keyPem',
-  '*.privateKey',
-  '*.private_key',
-  '*.passphrase',
-  'auth_token',
-  '*.auth_token',
-  'token',
-  '*.token',
-];
+const REDACT_PATHS = [...REDACT_KEYS, ...REDACT_KEYS.map((k) => `*.${k}`)];
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const raw = options.destination ?? pino.destination({ fd: 2, sync: false });

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createProxyMetrics } from '../admin/metrics.js';
-import { startAdminServer, type AdminServer } from '../admin/server.js';
+import type { AdminServer } from '../admin/server.js';
 import { createCertificateAuthority, ttlPolicyFromConfig, type CertificateAuthority } from '../ca/index.js';
 import { DEMO_BACKEND_PORT } from '../config/defaults.js';
 import { loadConfigFile } from '../config/load.js';
@@ -121,6 +121,8 @@ async function startSidecar(options: RunSidecarOptions): Promise<Sidecar> {
   let admin: AdminServer | undefined;
   if (config.admin.enabled) {
     try {
+      // hono and its Node adapter load only when the admin endpoint is on.
+      const { startAdminServer } = await import('../admin/server.js');
       admin = await startAdminServer({
         host: config.admin.address.host,
         port: config.admin.address.port,

@@ -133,6 +133,12 @@ const limits = z.strictObject({
   handshake_timeout: duration('handshake_timeout').optional(),
   max_connections: z.number().int().min(1).max(1_000_000).optional(),
   drain_timeout: duration('drain_timeout').optional(),
+  /**
+   * Proxy worker threads per TCP listener. Unset: one per core (where the runtime
+   * shares a port between threads), for throughput; 1 for a small sidecar (each
+   * worker costs ~25 MB of RSS).
+   */
+  workers: z.number().int().min(1).max(256).optional(),
 });
 
 export const LIMIT_DEFAULTS = {
@@ -280,7 +286,7 @@ export type BackendConfig = z.infer<typeof backendObject>;
 export type MtlsConfig = z.infer<typeof mtlsObject>;
 export type ServerCertConfig = z.infer<typeof serverCert>;
 export type ClientCertPolicy = z.infer<typeof clientCert>;
-export type LimitsConfig = { [K in keyof typeof LIMIT_DEFAULTS]: number };
+export type LimitsConfig = { [K in keyof typeof LIMIT_DEFAULTS]: number } & { workers?: number };
 export type McpConfig = z.infer<typeof mcpObject>;
 export type AdminConfig = z.infer<typeof adminObject>;
 export type ScanConfig = z.infer<typeof scanObject>;

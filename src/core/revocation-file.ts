@@ -2,8 +2,11 @@
  * The local CA's revocation list as a source of the revocation feed: follows
  * the state dir's revocations.json (rewritten atomically by `tlsmcp cert
  * revoke` in any process, by the revoke tool, ...). A directory watch gives
- * near-instant notice; a re-read every poll interval (at most 500 ms) backs it
- * up and tells how fresh the list is.
+ * near-instant notice. The list is re-read every poll interval (at most 500 ms)
+ * only where the watch is not working (it could not be set up or reported an
+ * error) or while the list is unreadable; with a live watch a re-read every
+ * 30 s is the backstop (bench/PROFILE.md item 9: the fast poll was idle CPU
+ * for nothing), and the list counts as fresh as of now.
  *
  * Fails closed: a list that cannot be read at start stops the start with
  * ERR_STATE_CORRUPT, unless the last good copy (`revocations.json.last-good`,
@@ -29,12 +32,19 @@ export interface RevocationFileOptions {
 }
 
 export interface RevocationFileSource {
-  /** When the list was last read successfully (ISO), or null if never. */
+  /**
+   * How fresh the list is (ISO), or null if it was never read: while the directory
+   * watch is live and the last read succeeded, now (every change is re-read as it
+   * happens); otherwise when it was last read successfully.
+   */
   loadedAt(): string | null;
   /** Reads the list now and applies it; resolves when its new serials are cut. */
   check(): Promise<void>;
   close(): void;
 }
+
+/** With a live directory watch, a re-read this often catches an event the watch missed. */
+const BACKSTOP_MS = 30_000;
 
 export function lastGoodPath(path: string): string {
   return `${path}.last-good`;
@@ -103,26 +113,36 @@ export function followRevocationFile(feed: RevocationFeed, options: RevocationFi
   const kick = () => void check().catch(() => undefined);
 
   let dirWatcher: FSWatcher | undefined;
+  let watching = false;
   try {
     const name = basename(path);
     dirWatcher = watch(dirname(path), { persistent: false }, (_event, filename) => {
       if (!filename || filename === name || filename.startsWith(`.${name}`)) kick();
     });
-    dirWatcher.on('error', () => undefined);
+    watching = true;
+    dirWatcher.on('error', () => {
+      watching = false; // back to the fast poll
+    });
   } catch {
-    // The state dir may not exist yet: polling still covers it.
+    // The state dir may not exist yet: the fast poll covers it.
   }
-  const poll = setInterval(kick, Math.min(options.pollMs, 500));
-  poll.unref();
+  const fastMs = Math.min(options.pollMs, 500);
+  let poll: NodeJS.Timeout | undefined;
+  const arm = () => {
+    if (closed) return;
+    poll = setTimeout(() => void check().catch(() => undefined).finally(arm), watching && !failing ? BACKSTOP_MS : fastMs);
+    poll.unref();
+  };
+  arm();
   if (!failing) kick(); // writes the first last-good copy
 
   return {
-    loadedAt: () => loadedAt,
+    loadedAt: () => (watching && !failing && loadedAt !== null ? clock().toISOString() : loadedAt),
     check,
     close() {
       closed = true;
       dirWatcher?.close();
-      clearInterval(poll);
+      clearTimeout(poll);
     },
   };
 }

@@ -4,13 +4,17 @@
  * runs one listener service, keeps the worker's revocation feed (filled from
  * `start` and `revoke` messages; the service cuts through its subscription),
  * batches connection events (every 100 ms or 256 events, so the hot path never
- * posts a message per connection), sends stats every second, and answers
+ * posts a message per connection), sends stats every second when they changed
+ * (an idle worker posts nothing), and answers
  * reload, revoke and drain. A kind only says how to make its service.
  */
-import { createLogger, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import { createRevocationFeed, type RevocationFeed } from '../core/revocation.js';
 import { toWireError } from './errors.js';
-import { fromWorkerSchema, type ConnectionEvent, type FromWorker, type TlsMaterial, type ToWorker, type WorkerSpec, type WorkerStats } from './messages.js';
+// Types only: the zod schemas stay on the supervisor side, which validates every
+// message in both directions (src/supervisor/worker-handle.ts), so no worker loads zod.
+import type { ConnectionEvent, FromWorker, TlsMaterial, ToWorker, WorkerSpec, WorkerStats } from './messages.js';
+import { createWorkerLogger } from './worker-log.js';
 import { crashWorkerForTest, onSupervisorMessages, type MessagePortLike } from './worker-port.js';
 
 const FLUSH_MS = 100;
@@ -48,7 +52,7 @@ export interface WorkerKind {
   create(context: WorkerContext): WorkerService;
 }
 
-export function runWorker(port: MessagePortLike, kind: WorkerKind, makeLogger: (level: string) => Logger = (level) => createLogger({ level: level as never, name: kind.name })): void {
+export function runWorker(port: MessagePortLike, kind: WorkerKind, makeLogger: (level: string) => Logger = (level) => createWorkerLogger({ level, name: kind.name })): void {
   let service: WorkerService | undefined;
   let logger: Logger | undefined;
   let testHooks = false;
@@ -58,14 +62,23 @@ export function runWorker(port: MessagePortLike, kind: WorkerKind, makeLogger: (
   let statsTimer: NodeJS.Timeout | undefined;
   let revocations: RevocationFeed = createRevocationFeed();
 
-  const send = (message: FromWorker) => port.postMessage(fromWorkerSchema.parse(message));
+  const send = (message: FromWorker) => port.postMessage(message);
+  let lastStats = '';
   const flush = () => {
     clearTimeout(flushTimer);
     flushTimer = undefined;
     if (!service) return;
     const events = buffer;
     buffer = [];
-    send({ type: 'events', events, stats: service.stats() });
+    const stats = service.stats();
+    lastStats = JSON.stringify(stats);
+    send({ type: 'events', events, stats });
+  };
+  /** The 1 s stats tick: nothing to send when no event is pending and the stats are as last sent. */
+  const tick = () => {
+    if (!service) return;
+    if (buffer.length === 0 && JSON.stringify(service.stats()) === lastStats) return;
+    flush();
   };
   const onEvent = (event: ConnectionEvent) => {
     buffer.push(event);
@@ -92,7 +105,7 @@ export function runWorker(port: MessagePortLike, kind: WorkerKind, makeLogger: (
             },
           });
           const started = await service.start();
-          statsTimer = setInterval(flush, STATS_MS);
+          statsTimer = setInterval(tick, STATS_MS);
           statsTimer.unref();
           announced = true;
           send({

@@ -151,7 +151,8 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
     m.resolved = await resolveMaterial(svc, ca, clock());
     options.metrics?.certificate(svc.name, m.resolved.notAfter);
     // An MCP front keeps its sessions in memory: one worker per MCP service, always.
-    const count = svc.protocol === 'mcp' ? 1 : (options.workersPerListener ?? workersPerListener());
+    // limits.workers caps a TCP listener's threads (a one-service sidecar runs one); unset: one per core.
+    const count = svc.protocol === 'mcp' ? 1 : Math.min(svc.limits.workers ?? Infinity, options.workersPerListener ?? workersPerListener());
     m.workers = count;
     const spec = { ...workerSpecOf(svc, config, auditPath), reuse_port: count > 1 };
     const members = Array.from({ length: count }, () => createWorkerHandle({

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
 import { TlsmcpError } from '../errors.js';
 import { fromWireError } from '../protocol/errors.js';
-import { fromWorkerSchema, type ConnectionEvent, type FromWorker, type TlsMaterial, type ToWorker, type WorkerSpec, type WorkerStats } from '../protocol/messages.js';
+import { fromWorkerSchema, toWorkerSchema, type ConnectionEvent, type FromWorker, type TlsMaterial, type ToWorker, type WorkerSpec, type WorkerStats } from '../protocol/messages.js';
 import type { WorkerState } from './types.js';
 import type { WorkerEntry } from './worker-entry.js';
 
@@ -54,6 +54,14 @@ export interface WorkerHandle {
 
 const EMPTY_STATS: WorkerStats = { active: 0, accepted: 0, rejected: 0, rejected_by_reason: {}, bytes_in: 0, bytes_out: 0 };
 const STABLE_MS = 10_000;
+
+/**
+ * Every message to a worker, validated here: workers load no zod (bench/PROFILE.md
+ * item 2), so the supervisor checks both directions and a bug throws at the sender.
+ */
+function checked<T extends ToWorker>(message: T): T {
+  return toWorkerSchema.parse(message) as T;
+}
 
 export function createWorkerHandle(options: WorkerHandleOptions): WorkerHandle {
   const { logger } = options;
@@ -166,7 +174,7 @@ export function createWorkerHandle(options: WorkerHandleOptions): WorkerHandle {
         if (stopping || state === 'failed') return;
         scheduleRestart(code);
       });
-      w.postMessage({ type: 'start', spec, material: options.material(), revoked: options.revoked(), test_hooks: options.testHooks } satisfies ToWorker);
+      w.postMessage(checked({ type: 'start', spec, material: options.material(), revoked: options.revoked(), test_hooks: options.testHooks }));
     });
   }
 
@@ -190,8 +198,9 @@ export function createWorkerHandle(options: WorkerHandleOptions): WorkerHandle {
     const w = worker;
     if (!w) return Promise.resolve(undefined);
     return new Promise((resolve) => {
+      const valid = checked(message);
       pending.set(message.id, resolve);
-      w.postMessage(message);
+      w.postMessage(valid);
     });
   }
 
@@ -230,7 +239,7 @@ export function createWorkerHandle(options: WorkerHandleOptions): WorkerHandle {
       return reply?.type === 'revoked' ? reply.closed : 0;
     },
     post(message) {
-      worker?.postMessage(message);
+      worker?.postMessage(checked(message));
     },
     async stop(drainMs) {
       if (stopping) return;
@@ -244,7 +253,7 @@ export function createWorkerHandle(options: WorkerHandleOptions): WorkerHandle {
       setState('stopping');
       const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
       const done = new Promise<FromWorker | undefined>((resolve) => (drained = resolve));
-      w.postMessage({ type: 'drain', deadline_ms: drainMs } satisfies ToWorker);
+      w.postMessage(checked({ type: 'drain', deadline_ms: drainMs }));
       let timer: NodeJS.Timeout | undefined;
       const reply = await Promise.race([done, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), drainMs + 2_000)))]);
       clearTimeout(timer);

@@ -73,6 +73,7 @@ export function restartNeededFor(current: ServiceConfig, next: ServiceConfig): s
   if (a.host !== b.host || a.port !== b.port) out.push('listen.address');
   if (current.mode !== next.mode) out.push('mode');
   if (current.protocol !== next.protocol) out.push('protocol');
+  if (current.limits.workers !== next.limits.workers) out.push('limits.workers');
   if (JSON.stringify(current.backend.health_check) !== JSON.stringify(next.backend.health_check)) out.push('backend.health_check');
   if (current.protocol === 'mcp' && current.pinning.mode !== next.pinning.mode) out.push('pinning.mode');
   return out;

@@ -6,7 +6,6 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { startMcpBesideSidecar } from '../../app/mcp-beside-sidecar.js';
 import { createAcmeManager } from '../../acme/manager.js';
 import { loadConfigFile } from '../../config/load.js';
 import { startExpiryWarnings } from '../../renew/expiry-warnings.js';
@@ -33,7 +32,10 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         const reloadConfig = configFile ? () => acme.rewrite(loadConfigFile(configFile, { env })) : undefined;
         const sidecar = await runSidecar({ config: served, configFile, loadConfig: reloadConfig, stateDir, logger, demo: !configFile, signals: true });
         try {
-          if (config.mcp.enabled) {
+          if (config.mcp.enabled && config.mcp.transport !== 'stdio') {
+            // Only http/sse serve MCP beside the sidecar, so only they load the MCP SDK,
+            // the tools, the scanner and the score (bench/PROFILE.md item 1).
+            const { startMcpBesideSidecar } = await import('../../app/mcp-beside-sidecar.js');
             await startMcpBesideSidecar({ sidecar, config: served, stateDir, logger, reloadConfig });
           }
         } catch (err) {
