@@ -9,7 +9,7 @@ import type { AuditEvent } from '../state/audit-log.js';
 import type { PeerIdentity } from './peer-identity.js';
 import type { RequestView } from './jsonrpc.js';
 
-export type Outcome = 'ok' | 'error' | 'denied';
+export type Outcome = 'ok' | 'error' | 'denied' | 'cancelled';
 
 export interface AuditContext {
   service: string;

@@ -8,7 +8,8 @@
  *  - `tools/list`, `resources/list` and `prompts/list` results are filtered to what the agent may use;
  *  - every request is audited with its outcome and latency;
  *  - requests the backend can no longer answer (it crashed, the link dropped)
- *    are failed with an error instead of being left to hang.
+ *    are failed with an error instead of being left to hang;
+ *  - a request the agent cancels is closed here (see cancellation.ts).
  */
 import { performance } from 'node:perf_hooks';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -28,6 +29,7 @@ import {
 } from './jsonrpc.js';
 import type { AgentPolicy, PermissionKind } from './policy.js';
 import type { ResilientTransport } from './resilient-transport.js';
+import { cancelledReason, cancelledRequestId, closeRequestStream, createCancelledSet } from './cancellation.js';
 
 export interface RelayOptions {
   /** The agent side: a server transport (Streamable HTTP, SSE or stdio). */
@@ -121,6 +123,7 @@ export function createRelay(options: RelayOptions): Relay {
   let backendGone: string | undefined;
   let streamOpen = options.serverStream !== 'on-demand';
   let held: JSONRPCMessage[] = [];
+  const cancelled = createCancelledSet();
 
   /** Sends server-initiated messages kept while no stream was open, on `related`'s stream or the standalone one. */
   const flushHeld = (related?: RequestId) => {
@@ -181,8 +184,20 @@ export function createRelay(options: RelayOptions): Relay {
     return newest?.request.id;
   };
 
+  /** A message tied to no request: the standalone stream when open, else an open request's stream, else held. */
+  const unrelatedRoute = (): RequestId | undefined => (streamOpen ? undefined : relatedRequest());
+
   const fromClient = async (message: JSONRPCMessage) => {
     const request = asRequest(message);
+    const cancelledId = cancelledRequestId(message);
+    if (cancelledId !== undefined) {
+      const entry = settle(keyOf(cancelledId));
+      if (entry) {
+        cancelled.add(keyOf(cancelledId));
+        audit(entry.request, 'client_to_server', 'cancelled', entry.started, cancelledReason(message));
+        closeRequestStream(front, cancelledId);
+      }
+    }
     if (!request) {
       const response = asResponse(message);
       if (response) {
@@ -221,6 +236,7 @@ export function createRelay(options: RelayOptions): Relay {
   const fromBackend = (message: JSONRPCMessage) => {
     const response = asResponse(message);
     if (response) {
+      if (cancelled.take(keyOf(response.id))) return;
       const entry = settle(keyOf(response.id));
       let out = message;
       if (entry) {
@@ -235,7 +251,7 @@ export function createRelay(options: RelayOptions): Relay {
     const request = asRequest(message);
     if (request) {
       serverPending.set(keyOf(request.id), { request, started: performance.now(), progressToken: undefined });
-      toClientUnprompted(message, relatedRequest());
+      toClientUnprompted(message, unrelatedRoute());
       return;
     }
     const note = asNotification(message);
@@ -244,7 +260,7 @@ export function createRelay(options: RelayOptions): Relay {
       const token = note.params?.progressToken;
       related = typeof token === 'string' || typeof token === 'number' ? progress.get(token) : undefined;
     }
-    toClientUnprompted(message, related ?? relatedRequest());
+    toClientUnprompted(message, related ?? unrelatedRoute());
   };
 
   const relay: Relay = {
@@ -291,6 +307,7 @@ export function createRelay(options: RelayOptions): Relay {
       clientPending.clear();
       serverPending.clear();
       progress.clear();
+      cancelled.clear();
       held = [];
       await Promise.allSettled([front.close(), backend.close()]);
       relay.onclose?.();
