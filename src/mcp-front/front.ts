@@ -21,6 +21,7 @@ import { DEFAULT_SESSION_LIMITS, idleSessions, makeRoom, type SessionLimits } fr
 import { newTicketKeys } from '../core/tls-options.js';
 import { refusalFromHandshakeError } from '../core/admission.js';
 import { createAdmission } from './admission.js';
+import { sessionClosedEvent } from './audit.js';
 import { createBackendFactory } from './backend.js';
 import { replyError } from './http-replies.js';
 import { identityFromSocket, type PeerIdentity } from './peer-identity.js';
@@ -103,9 +104,10 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
   };
 
   const openSession = async (kind: FrontSession['kind'], id: string, transport: Transport, identity: PeerIdentity): Promise<FrontSession> => {
+    const backend = newBackend();
     const relay = createRelay({
       front: transport,
-      backend: newBackend(),
+      backend,
       // Looked up per request so a policy reload reaches live sessions too.
       policy: { decide: (kind, name) => authorizer.forIdentity(identity).decide(kind, name) },
       audit: { context: { service: service.name, session: id, transport: kind, identity, auditArguments: service.audit.arguments }, append: (e) => auditLog.append(e) },
@@ -117,6 +119,8 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
     relay.onclose = () => {
       sessions.remove(id);
       busy.delete(id);
+      if (backend.failure !== undefined) sessions.ended(id, identity, backend.failure);
+      auditLog.append(sessionClosedEvent({ service: service.name, session: id, transport: kind, identity }, new Date(), backend.failure));
       logger.info({ session: id, peer_cn: identity.cn, serial: identity.serial }, 'MCP session closed');
     };
     sessions.add(session);
