@@ -33,6 +33,10 @@ import { createSessionRegistry, type FrontSession } from './sessions.js';
 import { secureContextOptions, serverTlsOptions, type McpFrontTls } from './tls-options.js';
 
 
+/** A handshake that ended because the peer reset or closed its side, not because we refused it. */
+const peerHungUp = (err: { code?: string }, socket: TLSSocket) =>
+  (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !(socket as { authorizationError?: unknown }).authorizationError;
+
 export interface McpFrontOptions {
   service: McpServiceConfig;
   tls: McpFrontTls;
@@ -247,6 +251,11 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
       });
       s.on('secureConnection', onSecureConnection);
       s.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
+        if (peerHungUp(err, socket)) {
+          // The agent went away (a client closing its pool, a reconnect it gave up on): nothing was refused.
+          auditLog.append({ time: new Date().toISOString(), kind: 'connection', service: service.name, result: 'aborted', reason: 'peer_closed', remote: socket.remoteAddress, message: `the peer closed the connection during the TLS handshake (${err.code})` });
+          return;
+        }
         const refusal = refusalFromHandshakeError(err, socket, service.limits.handshake_timeout);
         reject(refusal.reason, { remote: socket.remoteAddress, message: refusal.detail });
         logger.debug({ err: err.message, remote: socket.remoteAddress }, 'TLS handshake refused');

@@ -5,6 +5,7 @@
  * answers later requests with that failure, not a bare "Session not found".
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
 import { startFrontFixture, type FrontFixture } from '../helpers/mcp-front-fixture.js';
@@ -65,5 +66,20 @@ describe('MCP front session ends', () => {
     await fx.auditLog.flush();
     const closed = (await fx.auditLog.read({ kind: 'connection' })).find((e) => e.peer_cn === 'unlucky');
     expect(closed).toMatchObject({ result: 'closed', reason: expect.stringMatching(/^backend failed: .*gave up/) as unknown });
+  });
+
+  it('audits a peer that resets its connection mid-handshake as aborted, not as a refused connection', async () => {
+    const port = Number(new URL(fx.origin).port);
+    const socket = tcpConnect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    socket.resetAndDestroy();
+    await until(async () => {
+      await fx.auditLog.flush();
+      return (await fx.auditLog.read({ kind: 'connection' })).some((e) => e.result === 'aborted');
+    }, 20_000, 'aborted handshake audited');
+    const events = await fx.auditLog.read({ kind: 'connection' });
+    expect(events.find((e) => e.result === 'aborted')).toMatchObject({ reason: 'peer_closed' });
+    expect(events.filter((e) => e.result === 'rejected')).toEqual([]);
+    expect(fx.front.stats().connections.rejected).toBe(0);
   });
 });
