@@ -9,7 +9,7 @@ import type { AuditEvent } from '../state/audit-log.js';
 import type { PeerIdentity } from './peer-identity.js';
 import type { RequestView } from './jsonrpc.js';
 
-export type Outcome = 'ok' | 'error' | 'denied' | 'rate_limited';
+export type Outcome = 'ok' | 'error' | 'denied' | 'rate_limited' | 'cancelled';
 
 export interface AuditContext {
   service: string;
@@ -65,4 +65,20 @@ export function mcpRequestEvent(ctx: AuditContext, input: RequestAuditInput): Au
   if (input.reason !== undefined) event.reason = input.reason;
   if (ctx.auditArguments && target.arguments !== undefined) event.arguments = target.arguments;
   return event;
+}
+
+/** The end of a front session: a close (by the agent, idle expiry, or its backend failing for good), never a refused connection. */
+export function sessionClosedEvent(ctx: Omit<AuditContext, 'auditArguments'>, time: Date, backendFailure?: string): AuditEvent {
+  const id = ctx.identity;
+  return {
+    time: time.toISOString(),
+    kind: 'connection',
+    service: ctx.service,
+    result: 'closed',
+    ...(id.cn !== undefined ? { peer_cn: id.cn } : {}),
+    ...(id.serial !== undefined ? { serial: id.serial } : {}),
+    session: ctx.session,
+    transport: ctx.transport,
+    ...(backendFailure !== undefined ? { reason: `backend failed: ${backendFailure}` } : {}),
+  };
 }

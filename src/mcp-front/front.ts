@@ -21,6 +21,7 @@ import { DEFAULT_SESSION_LIMITS, idleSessions, makeRoom, type SessionLimits } fr
 import { newTicketKeys } from '../core/tls-options.js';
 import { refusalFromHandshakeError } from '../core/admission.js';
 import { createAdmission } from './admission.js';
+import { sessionClosedEvent } from './audit.js';
 import { createBackendFactory } from './backend.js';
 import { replyError } from './http-replies.js';
 import { identityFromSocket, matchable, type PeerIdentity } from './peer-identity.js';
@@ -34,6 +35,10 @@ import { handleSseMessage, handleSseStream, handleStreamableHttp, type RouteCont
 import { createSessionRegistry, type FrontSession } from './sessions.js';
 import { secureContextOptions, serverTlsOptions, type McpFrontTls } from './tls-options.js';
 
+
+/** A handshake that ended because the peer reset or closed its side, not because we refused it. */
+const peerHungUp = (err: { code?: string }, socket: TLSSocket) =>
+  (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !(socket as { authorizationError?: unknown }).authorizationError;
 
 export interface McpFrontOptions {
   service: McpServiceConfig;
@@ -120,9 +125,10 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
   };
 
   const openSession = async (kind: FrontSession['kind'], id: string, transport: Transport, identity: PeerIdentity): Promise<FrontSession> => {
+    const backend = newBackend();
     const relay = createRelay({
       front: transport,
-      backend: newBackend(),
+      backend,
       // Looked up per request so a policy reload reaches live sessions too.
       policy: { decide: (kind, name) => authorizer.forIdentity(identity).decide(kind, name) },
       audit: { context: { service: service.name, session: id, transport: kind, identity, auditArguments: service.audit.arguments }, append: (e) => auditLog.append(e) },
@@ -137,6 +143,8 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
     relay.onclose = () => {
       sessions.remove(id);
       busy.delete(id);
+      if (backend.failure !== undefined) sessions.ended(id, identity, backend.failure);
+      auditLog.append(sessionClosedEvent({ service: service.name, session: id, transport: kind, identity }, new Date(), backend.failure));
       logger.info({ session: id, peer_cn: identity.cn, serial: identity.serial }, 'MCP session closed');
     };
     sessions.add(session);
@@ -263,6 +271,11 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
       });
       s.on('secureConnection', onSecureConnection);
       s.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
+        if (peerHungUp(err, socket)) {
+          // The agent went away (a client closing its pool, a reconnect it gave up on): nothing was refused.
+          auditLog.append({ time: new Date().toISOString(), kind: 'connection', service: service.name, result: 'aborted', reason: 'peer_closed', remote: socket.remoteAddress, message: `the peer closed the connection during the TLS handshake (${err.code})` });
+          return;
+        }
         const refusal = refusalFromHandshakeError(err, socket, service.limits.handshake_timeout);
         reject(refusal.reason, { remote: socket.remoteAddress, message: refusal.detail });
         logger.debug({ err: err.message, remote: socket.remoteAddress }, 'TLS handshake refused');

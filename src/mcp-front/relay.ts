@@ -12,6 +12,7 @@
  *  - with pinning (./pinning.ts), list answers are checked against the pins and
  *    held-back definitions left out and refused, and with a rate limit
  *    (./rate-limit.ts), calls over the agent's budget are refused with a retry hint.
+ *  - a request the agent cancels is closed here (see cancellation.ts).
  */
 import { performance } from 'node:perf_hooks';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -35,6 +36,7 @@ import type { SessionPinning } from './pinning.js';
 import type { AgentPolicy, PermissionKind } from './policy.js';
 import type { RateVerdict } from './rate-limit.js';
 import type { ResilientTransport } from './resilient-transport.js';
+import { cancelledReason, cancelledRequestId, closeRequestStream, createCancelledSet } from './cancellation.js';
 
 export interface RelayOptions {
   /** The agent side: a server transport (Streamable HTTP, SSE or stdio). */
@@ -159,6 +161,7 @@ export function createRelay(options: RelayOptions): Relay {
   const probe: PinProbe | undefined = pinning ? createPinProbe({ pinning, send: (m) => backend.send(m) }) : undefined;
   let initializeId: string | undefined;
   let probeKinds: PinKind[] = [];
+  const cancelled = createCancelledSet();
 
   /** Sends server-initiated messages kept while no stream was open, on `related`'s stream or the standalone one. */
   const flushHeld = (related?: RequestId) => {
@@ -219,8 +222,20 @@ export function createRelay(options: RelayOptions): Relay {
     return newest?.request.id;
   };
 
+  /** A message tied to no request: the standalone stream when open, else an open request's stream, else held. */
+  const unrelatedRoute = (): RequestId | undefined => (streamOpen ? undefined : relatedRequest());
+
   const fromClient = async (message: JSONRPCMessage) => {
     const request = asRequest(message);
+    const cancelledId = cancelledRequestId(message);
+    if (cancelledId !== undefined) {
+      const entry = settle(keyOf(cancelledId));
+      if (entry) {
+        cancelled.add(keyOf(cancelledId));
+        audit(entry.request, 'client_to_server', 'cancelled', entry.started, cancelledReason(message));
+        closeRequestStream(front, cancelledId);
+      }
+    }
     if (!request) {
       const response = asResponse(message);
       if (response) {
@@ -289,6 +304,7 @@ export function createRelay(options: RelayOptions): Relay {
     if (response) {
       if (probe?.handle(response)) return;
       const key = keyOf(response.id);
+      if (cancelled.take(key)) return;
       if (probe && key === initializeId) {
         initializeId = undefined;
         probeKinds = probe.kindsOf(response.result?.capabilities as Record<string, unknown> | undefined);
@@ -308,7 +324,7 @@ export function createRelay(options: RelayOptions): Relay {
     const request = asRequest(message);
     if (request) {
       serverPending.set(keyOf(request.id), { request, started: performance.now(), progressToken: undefined });
-      toClientUnprompted(message, relatedRequest());
+      toClientUnprompted(message, unrelatedRoute());
       return;
     }
     const note = asNotification(message);
@@ -319,7 +335,7 @@ export function createRelay(options: RelayOptions): Relay {
       const token = note.params?.progressToken;
       related = typeof token === 'string' || typeof token === 'number' ? progress.get(token) : undefined;
     }
-    toClientUnprompted(message, related ?? relatedRequest());
+    toClientUnprompted(message, related ?? unrelatedRoute());
   };
 
   const relay: Relay = {
@@ -367,6 +383,7 @@ export function createRelay(options: RelayOptions): Relay {
       clientPending.clear();
       serverPending.clear();
       progress.clear();
+      cancelled.clear();
       held = [];
       await Promise.allSettled([front.close(), backend.close()]);
       relay.onclose?.();

@@ -6,11 +6,16 @@
  * `notifications/initialized`), so the agent's session carries on. Requests in
  * flight when the link broke can never be answered: `ondisrupt` tells the owner so
  * it can fail them rather than leave the agent waiting. After too many restarts
- * in a window it gives up and closes.
+ * in a window it gives up and closes. Each incarnation of the backend gets its own
+ * id space for server-to-client requests (server-request-ids.ts), and the
+ * session's log level and subscriptions are re-applied after a restart
+ * (session-state.ts).
  */
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from '../logger.js';
 import { asNotification, asRequest, asResponse, type JSONRPCMessage, type RequestId } from './jsonrpc.js';
+import { createServerRequestIds } from './server-request-ids.js';
+import { createSessionState } from './session-state.js';
 
 export interface RestartPolicy {
   initialDelayMs: number;
@@ -89,6 +94,13 @@ export function createResilientTransport(options: ResilientTransportOptions): Re
   let queue: JSONRPCMessage[] = [];
   let replay: { id: string; resolve: () => void; reject: (err: Error) => void } | undefined;
   let closeNotified = false;
+  const serverRequests = createServerRequestIds();
+  const sessionState = createSessionState();
+
+  /** The dead incarnation's open server-to-client requests are cancelled towards the client. */
+  const retireIncarnation = (reason: string) => {
+    for (const note of serverRequests.retire(`${options.label}: ${reason}`)) self.onmessage?.(note);
+  };
 
   const notifyClose = () => {
     if (closeNotified) return;
@@ -130,6 +142,7 @@ export function createResilientTransport(options: ResilientTransportOptions): Re
     const final = cause !== undefined && options.isFatal?.(cause) ? reason : budgetSpent(reason);
     log.warn({ target: options.label, reason }, 'MCP link lost');
     self.ondisrupt?.(final ?? `${reason}; reconnecting`, final ? [] : [...queue]);
+    retireIncarnation(reason);
     if (final) return giveUp(final);
     scheduleRestart(reason);
   };
@@ -149,7 +162,10 @@ export function createResilientTransport(options: ResilientTransportOptions): Re
     if (state !== 'restarting') return;
     try {
       await connect();
-      if (initRequest && initDone) await replayHandshake();
+      if (initRequest && initDone) {
+        await replayHandshake();
+        for (const message of sessionState.replay(restarts + 1)) await inner?.send(message);
+      }
       if (state !== 'restarting') return;
       state = 'up';
       restarts += 1;
@@ -162,6 +178,7 @@ export function createResilientTransport(options: ResilientTransportOptions): Re
       detach(inner);
       inner = undefined;
       lastReason = describe(err);
+      retireIncarnation(lastReason);
       if (options.isFatal?.(err)) return giveUp(lastReason);
       scheduleRestart(lastReason);
     }
@@ -195,6 +212,12 @@ export function createResilientTransport(options: ResilientTransportOptions): Re
         else replay.resolve();
         return;
       }
+      if (response && sessionState.isReplayAnswer(response.id)) {
+        if (response.error) log.warn({ target: options.label, err: response.error.message }, 'session state not restored after restart');
+        return;
+      }
+      const request = asRequest(message);
+      if (request) return self.onmessage?.(serverRequests.outbound({ ...message, id: request.id } as JSONRPCMessage & { id: RequestId }));
       if (response && initRequestId !== undefined && response.id === initRequestId && response.result) {
         initDone = true;
         const version = response.result.protocolVersion;
@@ -253,6 +276,16 @@ export function createResilientTransport(options: ResilientTransportOptions): Re
     async send(message, sendOptions) {
       if (state === 'failed') throw new Error(`${options.label} is unavailable: ${failure}`);
       if (state === 'closed') throw new Error(`${options.label} is closed`);
+      const response = asResponse(message);
+      if (response) {
+        const current = serverRequests.inbound({ ...message, id: response.id } as JSONRPCMessage & { id: RequestId });
+        if (!current) {
+          log.debug({ target: options.label, id: response.id }, 'answer to a request of a backend that is gone: dropped');
+          return;
+        }
+        message = current;
+      }
+      sessionState.record(message);
       const request = asRequest(message);
       if (request?.method === 'initialize') {
         initRequest = message;

@@ -35,6 +35,12 @@ const backendFailure = (res: ServerResponse, err: unknown) =>
 
 function ownedSession(ctx: RouteContext, res: ServerResponse, id: string, kind: FrontSession['kind'], identity: PeerIdentity): FrontSession | undefined {
   const session = ctx.sessions.get(id);
+  const failure = session ? undefined : ctx.sessions.endReason(id, identity);
+  if (failure !== undefined) {
+    // Still a 404 so clients start a new session, but saying why this one ended.
+    replyError(res, 404, `Session ended: MCP backend unavailable: ${failure}; start a new session`, { code: -32002 });
+    return undefined;
+  }
   if (!session || session.kind !== kind) {
     replyError(res, 404, `Session not found: ${id} (expired, closed or revoked); start a new session`, { code: -32001 });
     return undefined;

@@ -24,11 +24,27 @@ export interface SessionRegistry {
   withSerials(serials: ReadonlySet<string>): FrontSession[];
   all(): FrontSession[];
   readonly size: number;
+  /** Remembers that a session ended because its backend failed for good, so its agent can be told why. */
+  ended(id: string, owner: PeerIdentity, reason: string): void;
+  /** Why the session `id` of `owner` ended, if its backend failed. */
+  endReason(id: string, owner: PeerIdentity): string | undefined;
 }
+
+/** Ended sessions remembered for their agents, at most. */
+const MAX_ENDED = 1_000;
 
 export function createSessionRegistry(): SessionRegistry {
   const sessions = new Map<string, FrontSession>();
+  const ended = new Map<string, { owner: string | undefined; reason: string }>();
   return {
+    ended(id, owner, reason) {
+      ended.set(id, { owner: owner.fingerprint256, reason });
+      if (ended.size > MAX_ENDED) ended.delete(ended.keys().next().value as string);
+    },
+    endReason(id, owner) {
+      const entry = ended.get(id);
+      return entry && entry.owner === owner.fingerprint256 ? entry.reason : undefined;
+    },
     add: (session) => void sessions.set(session.id, session),
     get: (id) => sessions.get(id),
     remove: (id) => void sessions.delete(id),
