@@ -2,7 +2,8 @@
  * Turns a service's config into the plain data its worker runs on, and says
  * which changes between two configs a running worker cannot take live.
  */
-import type { Config, ServiceConfig } from '../config/schema.js';
+import { HEALTH_CHECK_DEFAULTS, type Config, type ServiceConfig } from '../config/schema.js';
+import { DEFAULT_XFCC } from '../core/xfcc.js';
 import type { McpWorkerSpec, WorkerSpec } from '../protocol/messages.js';
 
 /** `spec.mcp` for a `protocol: mcp` service. */
@@ -36,7 +37,7 @@ export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>
     ...(svc.listen.tls_profile ? { tls_profile: svc.listen.tls_profile } : {}),
     backend: { ...backend },
     ...(svc.backend.tls?.server_name ? { server_name: svc.backend.tls.server_name } : {}),
-    ...(svc.backend.health_check ? { health_check: { ...svc.backend.health_check } } : {}),
+    ...(svc.backend.health_check ? { health_check: { ...svc.backend.health_check } } : svc.backend.health_path && svc.backend.protocol === 'http' ? { health_check: { ...HEALTH_CHECK_DEFAULTS } } : {}),
     mtls: {
       mode: m.mode,
       ...(m.allowed_services ? { allowed_services: m.allowed_services } : {}),
@@ -49,6 +50,9 @@ export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>
     limits: { ...svc.limits },
     audit: config.logging.audit,
     log_level: config.logging.level,
+    ...(svc.backend.protocol === 'http' && svc.protocol === 'tcp' && svc.mode === 'server'
+      ? { http: { xfcc: [...(svc.backend.xfcc ?? DEFAULT_XFCC)], ...(svc.backend.health_path ? { health_path: svc.backend.health_path } : {}) } }
+      : {}),
     ...(svc.protocol === 'mcp' ? { mcp: mcpWorkerSpecOf(svc, config.logging.audit ? auditPath : undefined, config.mcp) } : {}),
   };
 }
