@@ -105,7 +105,8 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
   const openSession = async (kind: FrontSession['kind'], id: string, transport: Transport, identity: PeerIdentity): Promise<FrontSession> => {
     const relay = createRelay({
       front: transport,
-      backend: newBackend(),
+      // Only a verified certificate is vouched for to the backend.
+      backend: newBackend(identity.authorized ? identity.certificate : undefined),
       // Looked up per request so a policy reload reaches live sessions too.
       policy: { decide: (kind, name) => authorizer.forIdentity(identity).decide(kind, name) },
       audit: { context: { service: service.name, session: id, transport: kind, identity, auditArguments: service.audit.arguments }, append: (e) => auditLog.append(e) },
