@@ -104,6 +104,8 @@ export function createHttpProxy(options: ProxyServiceOptions): ProxyService {
       socket.destroy();
       return;
     }
+    // Small request/response pairs: Nagle would hold each answer back for the client's delayed ACK.
+    socket.setNoDelay(true);
     const admitted: Admitted = { identity, peer, xfcc: identity ? xfccValue(identity, spec.http?.xfcc ?? DEFAULT_XFCC) : undefined };
     (socket as Tagged)[ADMITTED] = admitted;
     const began = performance.now();
