@@ -166,7 +166,7 @@ export function createHttpProxy(options: ProxyServiceOptions): ProxyService {
         method: method as 'GET',
         path: req.url ?? '/',
         headers: forwardHeaders(req.headers, admitted),
-        ...(hasBody && method !== 'GET' && method !== 'HEAD' ? { body: req } : {}),
+        ...(hasBody && method !== 'HEAD' ? { body: req } : {}),
         signal: abort.signal,
         headersTimeout: spec.limits.idle_timeout,
         bodyTimeout: spec.limits.idle_timeout,

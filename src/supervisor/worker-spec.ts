@@ -65,6 +65,7 @@ export function restartNeededFor(current: ServiceConfig, next: ServiceConfig): s
   if (a.host !== b.host || a.port !== b.port) out.push('listen.address');
   if (current.mode !== next.mode) out.push('mode');
   if (current.protocol !== next.protocol) out.push('protocol');
+  if ((current.backend.protocol ?? 'tcp') !== (next.backend.protocol ?? 'tcp')) out.push('backend.protocol');
   if (JSON.stringify(current.backend.health_check) !== JSON.stringify(next.backend.health_check)) out.push('backend.health_check');
   return out;
 }
