@@ -210,11 +210,15 @@ function checkServerCert(sc: ServiceConfig['server_cert'], path: string, problem
 function serviceNotices(config: Config, notices: ConfigNotice[]): void {
   for (const svc of config.services) {
     const at = (key: string) => join(svc.path, key);
-    if (svc.backend.protocol === 'http') {
-      notices.push({ path: at('backend.protocol'), message: 'http: traffic is forwarded as raw TCP (byte for byte), which carries HTTP unchanged; HTTP-aware forwarding is not built yet' });
+    const httpMode = svc.backend.protocol === 'http' && svc.protocol === 'tcp' && svc.mode === 'server';
+    if (svc.backend.protocol === 'http' && !httpMode) {
+      notices.push({ path: at('backend.protocol'), message: 'http applies to server-mode TCP services only; this service ignores it' });
     }
-    if (svc.backend.health_path) {
-      notices.push({ path: at('backend.health_path'), message: `${svc.backend.health_path} is not requested yet: the health check is a TCP connect to the backend` });
+    if (svc.backend.health_path && !httpMode) {
+      notices.push({ path: at('backend.health_path'), message: `${svc.backend.health_path} is requested only with backend.protocol: http: the health check here is a TCP connect to the backend` });
+    }
+    if (svc.backend.xfcc && !httpMode) {
+      notices.push({ path: at('backend.xfcc'), message: 'applies to backend.protocol: http only; this service ignores it' });
     }
   }
 }

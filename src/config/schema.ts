@@ -24,6 +24,7 @@ import {
 import { clientCertObject, serverCertObject } from './schema-cert.js';
 import { walkthroughKeys } from './schema-walkthrough.js';
 import { fipsSuiteProblems } from '../core/tls-profile.js';
+import { XFCC_ELEMENTS } from '../core/xfcc.js';
 
 const serviceName = z
   .string()
@@ -63,9 +64,12 @@ const listenObject = z.strictObject({
 /** `listen: "127.0.0.1:8443"` is shorthand for `listen: { address: "127.0.0.1:8443" }`. */
 const listenField = z.preprocess((v) => (typeof v === 'string' ? { address: v } : v), listenObject);
 
+/** The check `health_check: true` (or `backend.health_path` alone) turns on. */
+export const HEALTH_CHECK_DEFAULTS = { interval: 2_000, timeout: 1_000 };
+
 const healthCheck = z.strictObject({
-  interval: duration('health_interval').default(2_000),
-  timeout: duration('health_timeout').default(1_000),
+  interval: duration('health_interval').default(HEALTH_CHECK_DEFAULTS.interval),
+  timeout: duration('health_timeout').default(HEALTH_CHECK_DEFAULTS.timeout),
 });
 
 /** `health_check: true` (the walkthrough) is the default check; `false` is none. */
@@ -92,10 +96,16 @@ const backendObject = z.strictObject({
   url: z.url().optional(),
   /** Backends must be on loopback unless this is set: the proxy forwards plaintext. */
   allow_non_loopback: z.boolean().default(false),
-  /** What the backend speaks. `http` is forwarded as raw TCP for now (a notice says so). */
+  /**
+   * What the backend speaks: `tcp` (default) is a byte pipe; `http` is the
+   * HTTP-aware listener (HTTP/1.1 and HTTP/2 in, a keep-alive pool out, the
+   * client identity in X-Forwarded-Client-Cert).
+   */
   protocol: z.enum(['tcp', 'http']).optional(),
+  /** `protocol: http`: which elements of the client certificate go into X-Forwarded-Client-Cert (Envoy's format). */
+  xfcc: z.array(z.enum(XFCC_ELEMENTS)).min(1).optional(),
   health_check: healthCheckField.optional(),
-  /** The walkthrough's HTTP health path; the check is a TCP connect until HTTP backends land. */
+  /** `protocol: http`: the health check is an HTTP GET of this path (2xx/3xx is up) instead of a TCP connect; turns the check on. */
   health_path: z.string().startsWith('/').optional(),
   /** Client mode only: how to authenticate to the remote mTLS server. */
   tls: clientTls.optional(),

@@ -6,6 +6,8 @@
  * if the backend forgets it.
  */
 import type { McpServiceConfig } from './service.js';
+import type { PeerIdentity as CoreIdentity } from '../core/identity.js';
+import { xfccValue } from '../core/xfcc.js';
 import { TlsmcpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createStdioBackendFactory } from './backend-stdio.js';
@@ -19,8 +21,12 @@ export interface BackendFactoryOptions {
   restart?: Partial<RestartPolicy> | undefined;
 }
 
-/** Returns a function that makes the (unstarted) backend transport for a new session. */
-export function createBackendFactory({ service, logger, restart }: BackendFactoryOptions): () => ResilientTransport {
+/**
+ * Returns a function that makes the (unstarted) backend transport for a new
+ * session; an HTTP backend is told the session's verified identity in
+ * X-Forwarded-Client-Cert.
+ */
+export function createBackendFactory({ service, logger, restart }: BackendFactoryOptions): (identity?: CoreIdentity) => ResilientTransport {
   const backend = service.backend;
   const log = logger.child({ service: service.name });
   if (backend.command) {
@@ -31,15 +37,17 @@ export function createBackendFactory({ service, logger, restart }: BackendFactor
   if (backend.url) {
     const url = new URL(backend.url);
     const label = `backend ${url.href} of service ${service.name}`;
-    return () =>
-      createResilientTransport({
-        create: () => createHttpClientTransport({ url, logger: log }),
+    return (identity) => {
+      const xfcc = identity ? xfccValue(identity) : undefined;
+      return createResilientTransport({
+        create: () => createHttpClientTransport({ url, logger: log, xfcc }),
         logger: log,
         label,
         restart,
         isSessionLost,
         isStreamLost,
       });
+    };
   }
   throw new TlsmcpError('ERR_CONFIG_INVALID', `${service.path ? `${service.path}.` : ''}backend: a protocol: mcp service needs backend.command or backend.url`, {
     fix: 'set backend.command: ["cmd", "args"...] for a stdio MCP server, or backend.url: http://127.0.0.1:PORT/mcp',

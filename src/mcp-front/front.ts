@@ -125,7 +125,8 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
   };
 
   const openSession = async (kind: FrontSession['kind'], id: string, transport: Transport, identity: PeerIdentity): Promise<FrontSession> => {
-    const backend = newBackend();
+    // Only a verified certificate is vouched for to the backend.
+    const backend = newBackend(identity.authorized ? identity.certificate : undefined);
     const relay = createRelay({
       front: transport,
       backend,

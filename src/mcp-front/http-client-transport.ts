@@ -9,6 +9,7 @@
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FetchLike, Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { XFCC_HEADER } from '../core/xfcc.js';
 import type { Logger } from '../logger.js';
 import type { JSONRPCMessage } from './jsonrpc.js';
 
@@ -19,6 +20,22 @@ export interface HttpClientTransportOptions {
   fetch?: FetchLike | undefined;
   kind?: HttpTransportKind | undefined;
   logger: Logger;
+  /**
+   * The verified client identity as an X-Forwarded-Client-Cert value
+   * (src/core/xfcc.ts), sent on every request to the backend. Any other value
+   * of that header is replaced, never passed on.
+   */
+  xfcc?: string | undefined;
+}
+
+/** `fetch` with X-Forwarded-Client-Cert set to `xfcc` (whatever the caller's headers said). */
+function withXfcc(base: FetchLike, xfcc: string): FetchLike {
+  return (url, init) => {
+    const headers = new Headers(init?.headers);
+    headers.delete(XFCC_HEADER);
+    headers.set(XFCC_HEADER, xfcc);
+    return base(url, { ...init, headers });
+  };
 }
 
 export interface HttpClientTransport extends Transport {
@@ -33,7 +50,8 @@ export function isNotStreamableEndpoint(err: unknown): boolean {
   return err instanceof StreamableHTTPError && err.code !== undefined && FALLBACK_STATUSES.has(err.code);
 }
 
-export function createHttpClientTransport(options: HttpClientTransportOptions): HttpClientTransport {
+export function createHttpClientTransport(given: HttpClientTransportOptions): HttpClientTransport {
+  const options = given.xfcc === undefined ? given : { ...given, fetch: withXfcc(given.fetch ?? fetch, given.xfcc) };
   const wanted = options.kind ?? 'auto';
   let inner: Transport | undefined;
   let kind: HttpClientTransport['kind'];

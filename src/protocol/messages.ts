@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { authorizationRule, pinningObject, rateLimitObject } from '../config/primitives.js';
+import { XFCC_ELEMENTS } from '../core/xfcc.js';
 
 const hostPort = z.object({ host: z.string(), port: z.number().int().min(0).max(65535) });
 
@@ -77,6 +78,8 @@ export const workerSpecSchema = z.object({
   log_level: z.string(),
   /** Bind with SO_REUSEPORT so several workers share the port (Node >= 22.12). */
   reuse_port: z.boolean().optional(),
+  /** `backend.protocol: http` services: the HTTP-aware listener (src/http-proxy/) and what it tells the backend. */
+  http: z.object({ xfcc: z.array(z.enum(XFCC_ELEMENTS)), health_path: z.string().optional() }).optional(),
   /** `protocol: mcp` services: the MCP front's backend, authorization and audit settings. */
   mcp: mcpWorkerSpecSchema.optional(),
 });

@@ -11,6 +11,8 @@ export interface HealthCheckOptions {
   intervalMs: number;
   timeoutMs: number;
   onChange: (ready: boolean, reason: string | undefined) => void;
+  /** Another probe than the TCP connect (e.g. an HTTP GET of backend.health_path); resolves with the problem, if any. */
+  probe?: (() => Promise<string | undefined>) | undefined;
 }
 
 export interface HealthCheck {
@@ -43,7 +45,7 @@ export function createHealthCheck(options: HealthCheckOptions): HealthCheck {
   let stopped = false;
   let last: boolean | undefined;
   const probe = async () => {
-    const problem = await probeTcp(options.host, options.port, options.timeoutMs);
+    const problem = await (options.probe ? options.probe() : probeTcp(options.host, options.port, options.timeoutMs));
     const ready = problem === undefined;
     if (!stopped && ready !== last) {
       last = ready;

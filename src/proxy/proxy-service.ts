@@ -1,4 +1,5 @@
 /** Picks the proxy for a spec's mode. */
+import { createHttpProxy } from '../http-proxy/http-proxy.js';
 import { createClientProxy } from './client-proxy.js';
 import { createServerProxy } from './server-proxy.js';
 import type { ProxyService, ProxyServiceOptions } from './types.js';
@@ -6,5 +7,7 @@ import type { ProxyService, ProxyServiceOptions } from './types.js';
 export type { ProxyService, ProxyServiceOptions } from './types.js';
 
 export function createProxyService(options: ProxyServiceOptions): ProxyService {
-  return options.spec.mode === 'client' ? createClientProxy(options) : createServerProxy(options);
+  if (options.spec.mode === 'client') return createClientProxy(options);
+  // backend.protocol: http gets the HTTP-aware listener; everything else is the byte pipe.
+  return options.spec.http ? createHttpProxy(options) : createServerProxy(options);
 }

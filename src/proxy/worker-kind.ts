@@ -3,6 +3,7 @@
  * one ProxyService, plus the backend health check when the service has one.
  */
 import type { WorkerKind } from '../protocol/worker-runner.js';
+import { probeHttp } from '../http-proxy/health-probe.js';
 import { createHealthCheck, type HealthCheck } from './health-check.js';
 import { createProxyService } from './proxy-service.js';
 
@@ -22,6 +23,7 @@ export const proxyWorkerKind: WorkerKind = {
           port: spec.backend.port,
           intervalMs: hc.interval,
           timeoutMs: hc.timeout,
+          ...(spec.http?.health_path ? { probe: () => probeHttp(spec.backend, spec.http?.health_path ?? '/', hc.timeout) } : {}),
           onChange: (ready, reason) => {
             service.setBackendReady(ready);
             backend = { ready, ...(reason ? { reason } : {}) };

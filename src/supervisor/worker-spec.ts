@@ -2,7 +2,8 @@
  * Turns a service's config into the plain data its worker runs on, and says
  * which changes between two configs a running worker cannot take live.
  */
-import type { Config, ServiceConfig } from '../config/schema.js';
+import { HEALTH_CHECK_DEFAULTS, type Config, type ServiceConfig } from '../config/schema.js';
+import { DEFAULT_XFCC } from '../core/xfcc.js';
 import type { McpWorkerSpec, WorkerSpec } from '../protocol/messages.js';
 import { dirname, join } from 'node:path';
 import { PINS_DIR, pinsFile } from '../state/state-dir.js';
@@ -48,7 +49,7 @@ export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>
     ...(svc.listen.alpn ? { alpn: [...svc.listen.alpn] } : {}),
     ...(svc.backend.proxy_protocol ? { proxy_protocol: svc.backend.proxy_protocol } : {}),
     ...(svc.backend.tls?.server_name ? { server_name: svc.backend.tls.server_name } : {}),
-    ...(svc.backend.health_check ? { health_check: { ...svc.backend.health_check } } : {}),
+    ...(svc.backend.health_check ? { health_check: { ...svc.backend.health_check } } : svc.backend.health_path && svc.backend.protocol === 'http' ? { health_check: { ...HEALTH_CHECK_DEFAULTS } } : {}),
     mtls: {
       mode: m.mode,
       ...(m.allowed_services ? { allowed_services: m.allowed_services } : {}),
@@ -61,6 +62,9 @@ export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>
     limits: { ...svc.limits },
     audit: config.logging.audit,
     log_level: config.logging.level,
+    ...(svc.backend.protocol === 'http' && svc.protocol === 'tcp' && svc.mode === 'server'
+      ? { http: { xfcc: [...(svc.backend.xfcc ?? DEFAULT_XFCC)], ...(svc.backend.health_path ? { health_path: svc.backend.health_path } : {}) } }
+      : {}),
     ...(svc.protocol === 'mcp' ? { mcp: mcpWorkerSpecOf(svc, config.logging.audit ? auditPath : undefined, config.mcp, auditPath ? join(dirname(auditPath), PINS_DIR) : undefined) } : {}),
   };
 }
@@ -74,6 +78,7 @@ export function restartNeededFor(current: ServiceConfig, next: ServiceConfig): s
   if (current.mode !== next.mode) out.push('mode');
   if (current.protocol !== next.protocol) out.push('protocol');
   if (current.limits.workers !== next.limits.workers) out.push('limits.workers');
+  if ((current.backend.protocol ?? 'tcp') !== (next.backend.protocol ?? 'tcp')) out.push('backend.protocol');
   if (JSON.stringify(current.backend.health_check) !== JSON.stringify(next.backend.health_check)) out.push('backend.health_check');
   if (current.protocol === 'mcp' && current.pinning.mode !== next.pinning.mode) out.push('pinning.mode');
   return out;

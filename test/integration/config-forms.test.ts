@@ -6,9 +6,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { Client as UndiciClient } from 'undici';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { IssueResult } from '../../src/ca/types.js';
 import { createCliSandbox, CLI_BIN, type CliSandbox } from '../helpers/cli.js';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
 import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
@@ -69,7 +72,7 @@ describe('tlsmcp config check: the three documented forms', () => {
     expect(human.stdout).toContain('address: :18443');
   });
 
-  it("specification form: hub, listen, backend.protocol http (raw forwarding, with a notice), mtls allowlist, letsencrypt server_cert, TTLs, logging, mcp", async () => {
+  it("specification form: hub, listen, backend.protocol http (the HTTP-aware listener), mtls allowlist, letsencrypt server_cert, TTLs, logging, mcp", async () => {
     const out = await sb.json<CheckOk>(['config', 'check', '--config', write('spec.yaml', specForm()), '--json']);
     const { config } = out;
     const svc = config.services[0]!;
@@ -82,7 +85,8 @@ describe('tlsmcp config check: the three documented forms', () => {
     expect(config.client_cert).toMatchObject({ default_ttl: DAY, max_ttl: 720 * 3_600_000 });
     expect(config.logging).toMatchObject({ level: 'info', format: 'json' });
     expect(config.mcp).toMatchObject({ enabled: true, transport: 'stdio', self_secure: false, sse_address: { port: 3001 } });
-    expect(out.notices).toContainEqual({ path: 'backend.protocol', message: expect.stringContaining('raw TCP') });
+    // backend.protocol: http is the HTTP-aware listener now: no notice about raw forwarding.
+    expect(out.notices.map((n) => n.path)).not.toContain('backend.protocol');
     // The token is never printed.
     const human = await sb.run(['config', 'check', '--config', join(sb.dir, 'spec.yaml')]);
     expect(human.stdout).not.toContain('tlsmcp_xxxxxxxxxxxx');
@@ -113,7 +117,8 @@ describe('tlsmcp config check: the three documented forms', () => {
     expect(config.hub).toBe('https://hub.cyphers.ai');
     expect(config.logging.audit).toBe(true);
     expect(config.admin.address).toEqual({ host: '127.0.0.1', port: 19090 });
-    expect(out.notices.map((n) => n.path)).toEqual(expect.arrayContaining(['logging.metrics_port', 'backend.protocol', 'backend.health_path']));
+    expect(out.notices.map((n) => n.path)).toEqual(expect.arrayContaining(['logging.metrics_port']));
+    expect(out.notices.map((n) => n.path)).not.toContain('backend.health_path');
   });
 
   it('TLSMCP_CONFIG names the file; HUB_URL and SERVICE_ID override it (containers)', async () => {
@@ -192,14 +197,33 @@ describe('tlsmcp run: the documented forms serve as they say', () => {
     expect((await tryEcho({ port, caPem: pki.caPem })).echoed).toBe(false);
   });
 
-  it('walkthrough form (Hub lines aside): required_cn_pattern ^.*\\.prod$ lets web.prod in and keeps web.dev out; notices are logged', async () => {
+  it('walkthrough form (Hub lines aside): required_cn_pattern ^.*\\.prod$ lets web.prod in and keeps web.dev out; HTTP mode with health_path', async () => {
     const metricsPort = await freePort();
-    const port = await run(walkthroughForm({ listen: ':0', backend: `localhost:${backend.port}`, max: '8760h', metricsPort, hub: false }));
-    expect(await tryEcho({ port, caPem: pki.caPem, cert: await pki.client('web.prod') })).toMatchObject({ echoed: true });
-    expect((await tryEcho({ port, caPem: pki.caPem, cert: await pki.client('web.dev') })).echoed).toBe(false);
-    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
-    expect(metrics.status).toBe(200);
-    expect(stderr).toContain('backend.protocol: http: traffic is forwarded as raw TCP');
+    // backend.protocol: http with health_path /health: an HTTP backend that answers it.
+    const app = createHttpServer((req, res) => res.writeHead(200).end(`app ${req.url} for ${String(req.headers['x-forwarded-client-cert']).split(';')[1]}`));
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    try {
+      const appPort = (app.address() as { port: number }).port;
+      const port = await run(walkthroughForm({ listen: ':0', backend: `127.0.0.1:${appPort}`, max: '8760h', metricsPort, hub: false }));
+      const get = async (cert: IssueResult) => {
+        const client = new UndiciClient(`https://127.0.0.1:${port}`, { connect: { ca: pki.caPem, cert: cert.certPem, key: cert.keyPem, servername: 'localhost' } });
+        try {
+          const res = await client.request({ method: 'GET', path: '/x' });
+          return await res.body.text();
+        } catch (err) {
+          return `failed: ${(err as Error).message}`;
+        } finally {
+          await client.destroy();
+        }
+      };
+      expect(await waitFor(async () => { const body = await get(await pki.client('web.prod')); return body.startsWith('app') && body; }, { timeoutMs: 20_000, what: 'the backend to be healthy' })).toBe('app /x for Subject="CN=web.prod"');
+      expect(await get(await pki.client('web.dev'))).toMatch(/^failed/);
+      const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(metrics.status).toBe(200);
+    } finally {
+      app.closeAllConnections();
+      await new Promise<void>((resolve) => app.close(() => resolve()));
+    }
   });
 });
 

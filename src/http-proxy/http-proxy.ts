@@ -1,0 +1,251 @@
+/**
+ * `backend.protocol: http`: an HTTP-aware service. Clients speak HTTP/1.1 or
+ * HTTP/2 (ALPN `h2`, `http/1.1`) over mTLS to one `node:http2` secure server
+ * built with the core's TLS options; the core's admission decides each
+ * connection before any request on it is read, so a refused client never
+ * reaches the backend. Admitted requests go to the backend over an undici
+ * keep-alive pool, with the verified identity added as
+ * `X-Forwarded-Client-Cert` (src/core/xfcc.ts) and the peer address as
+ * `X-Forwarded-For`/`Forwarded`; client copies of those are always dropped
+ * (./forward-headers.ts). WebSocket upgrades are passed through (./upgrade.ts).
+ */
+import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2SecureServer } from 'node:http2';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as NetServer } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { TLSSocket } from 'node:tls';
+import { Pool } from 'undici';
+import { compileAdmission, refusalFromHandshakeError, type Admission } from '../core/admission.js';
+import { guardHandshakes } from '../core/handshake-guard.js';
+import { describePeer, peerIdentityOf, sanList, type PeerIdentity } from '../core/identity.js';
+import type { RejectReason } from '../core/reasons.js';
+import { createSerialIndex } from '../core/serial-index.js';
+import { clientCertOptions, newTicketKeys, serverContextOptions, serverOptions } from '../core/tls-options.js';
+import { DEFAULT_XFCC, xfccValue } from '../core/xfcc.js';
+import type { ConnectionEvent, WorkerSpec, WorkerStats } from '../protocol/messages.js';
+import { recordConnectionEnd } from '../proxy/connection-end.js';
+import { bindListener, createLiveSet } from '../proxy/listener-lifecycle.js';
+import { createStatsCounter } from '../proxy/stats.js';
+import { diffSpecs, type ProxyService, type ProxyServiceOptions } from '../proxy/types.js';
+import { forwardHeaders, responseHeaders } from './forward-headers.js';
+import { passUpgrade } from './upgrade.js';
+
+/** What the listener learnt about an admitted connection, tagged on its socket. */
+interface Admitted {
+  identity: PeerIdentity | undefined;
+  /** The XFCC value, computed once per connection. */
+  xfcc: string | undefined;
+  peer: string | undefined;
+  failure?: string | undefined;
+}
+
+// A symbol tag rather than a WeakMap: HTTP/2's compat API hands out a proxy of the socket, which forwards property reads.
+const ADMITTED = Symbol('tlsmcp.admitted');
+type Tagged = { [ADMITTED]?: Admitted };
+
+export const HTTP_ALPN = ['h2', 'http/1.1'];
+
+type AnyRequest = IncomingMessage | Http2ServerRequest;
+type AnyResponse = ServerResponse | Http2ServerResponse;
+
+export function createHttpProxy(options: ProxyServiceOptions): ProxyService {
+  const { logger, revocations } = options;
+  let spec: WorkerSpec = options.spec;
+  const isRevoked = (serial: string) => revocations.has(serial);
+  let admission: Admission = compileAdmission(spec.mtls, { isRevoked });
+  const stats = createStatsCounter();
+  const live = createLiveSet<TLSSocket>();
+  const bySerial = createSerialIndex<TLSSocket>();
+  let ticketKeys = newTicketKeys();
+  let trust = options.material.caPems.join('\n');
+  let backendReady = true;
+  let draining = false;
+  let pool = newPool(spec);
+
+  const server: Http2SecureServer = createSecureServer({
+    ...serverOptions(spec, options.material, { mode: spec.mtls.mode, ticketKeys, handshakeTimeoutMs: spec.limits.handshake_timeout, alpn: HTTP_ALPN }),
+    allowHTTP1: true,
+  });
+  // An idle keep-alive client connection is closed like an idle TCP one.
+  server.setTimeout(spec.limits.idle_timeout);
+
+  const emit = (event: Omit<ConnectionEvent, 'time'>) => options.onEvent({ time: new Date().toISOString(), ...event });
+
+  function reject(reason: RejectReason, detail: string, peer: string | undefined, identity?: PeerIdentity, handshake_s?: number) {
+    stats.rejected(reason);
+    logger.warn({ event: 'connection_rejected', service: spec.name, reason, peer, peer_cn: identity?.cn, serial: identity?.serial }, `refused ${describePeer(identity, peer)}: ${detail}`);
+    emit({ result: 'rejected', reason, detail, peer, ...(identity ? identityFields(identity, spec.audit) : {}), bytes_in: 0, bytes_out: 0, duration_ms: 0, ...(handshake_s === undefined ? {} : { handshake_s }) });
+  }
+
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
+    const refusal = refusalFromHandshakeError(err, socket, spec.limits.handshake_timeout);
+    reject(refusal.reason, refusal.detail, socket.remoteAddress);
+  });
+
+  const guard = guardHandshakes(server, {
+    handshakeTimeoutMs: () => spec.limits.handshake_timeout,
+    maxConnections: () => spec.limits.max_connections,
+    established: () => live.size,
+    refuseNew: () => (draining ? 'draining' : backendReady ? undefined : 'backend_unavailable'),
+    onRefused: (reason, peer, detail) => reject(reason, reason === 'backend_unavailable' ? `backend ${spec.backend.host}:${spec.backend.port} is not ready` : detail, peer),
+  });
+
+  // Runs before the HTTP machinery sees the socket: admission first, and a refused socket is destroyed in this same tick, before any byte of a request is read.
+  server.prependListener('secureConnection', (socket: TLSSocket) => {
+    const peer = socket.remoteAddress;
+    const sinceAccept = guard.handshakeDone(socket);
+    const handshake_s = sinceAccept === undefined ? undefined : sinceAccept / 1000;
+    socket.on('error', () => undefined);
+    const identity = spec.mtls.mode === 'disabled' ? undefined : peerIdentityOf(socket);
+    const refusal = admission({ identity, authorized: socket.authorized, authorizationError: socket.authorizationError, resumed: socket.isSessionReused() });
+    if (refusal || draining) {
+      reject(refusal?.reason ?? 'draining', refusal?.detail ?? 'the service is shutting down', peer, identity, handshake_s);
+      socket.destroy();
+      return;
+    }
+    // Small request/response pairs: Nagle would hold each answer back for the client's delayed ACK.
+    socket.setNoDelay(true);
+    const admitted: Admitted = { identity, peer, xfcc: identity ? xfccValue(identity, spec.http?.xfcc ?? DEFAULT_XFCC) : undefined };
+    (socket as Tagged)[ADMITTED] = admitted;
+    const began = performance.now();
+    live.add(socket);
+    if (identity) bySerial.add(identity.serial, socket);
+    stats.opened();
+    socket.once('close', () => {
+      live.delete(socket);
+      if (identity) bySerial.delete(identity.serial, socket);
+      recordConnectionEnd(stats, logger, spec.name, emit, {
+        peer,
+        bytesIn: socket.bytesRead,
+        bytesOut: socket.bytesWritten,
+        began,
+        failure: admitted.failure,
+        failureReason: 'backend_dial_failed',
+        extra: { ...(identity ? identityFields(identity, spec.audit) : {}), ...(handshake_s === undefined ? {} : { handshake_s }) },
+      });
+    });
+  });
+
+  const admittedOf = (req: AnyRequest): Admitted | undefined => (req.socket as unknown as Tagged | null)?.[ADMITTED];
+
+  server.on('request', (req: AnyRequest, res: AnyResponse) => {
+    const admitted = admittedOf(req);
+    if (!admitted) {
+      // Not reachable by design (refused sockets are destroyed before parsing); deny rather than forward unidentified.
+      res.destroy();
+      return;
+    }
+    void forwardRequest(req, res, admitted);
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const admitted = admittedOf(req);
+    if (!admitted) return void socket.destroy();
+    passUpgrade(req, socket, head, {
+      backend: spec.backend,
+      headers: forwardHeaders(req.headers, admitted, { keepUpgrade: true }),
+      dialTimeoutMs: spec.limits.dial_timeout,
+      onDialFailure: (detail) => noteFailure(admitted, detail),
+    });
+  });
+
+  function noteFailure(admitted: Admitted, detail: string) {
+    admitted.failure ??= detail;
+  }
+
+  async function forwardRequest(req: AnyRequest, res: AnyResponse, admitted: Admitted) {
+    const method = req.method ?? 'GET';
+    const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined || (req.httpVersionMajor === 2 && !(req as Http2ServerRequest).stream.endAfterHeaders);
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    try {
+      const answer = await pool.request({
+        method: method as 'GET',
+        path: req.url ?? '/',
+        headers: forwardHeaders(req.headers, admitted),
+        ...(hasBody && method !== 'HEAD' ? { body: req } : {}),
+        signal: abort.signal,
+        headersTimeout: spec.limits.idle_timeout,
+        bodyTimeout: spec.limits.idle_timeout,
+      });
+      (res as ServerResponse).writeHead(answer.statusCode, responseHeaders(answer.headers));
+      await pipeline(answer.body, res as NodeJS.WritableStream);
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      const detail = `backend ${spec.backend.host}:${spec.backend.port} failed: ${code}`;
+      logger.warn({ event: 'backend_request_failed', service: spec.name, peer: admitted.peer, code }, detail);
+      noteFailure(admitted, detail);
+      if (!res.headersSent) {
+        (res as ServerResponse).writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(`tlsmcp: ${detail}\n`);
+      } else {
+        res.destroy();
+      }
+    }
+  }
+
+  const unsubscribe = revocations.subscribe((serials) => {
+    const cut = bySerial.take(serials);
+    for (const socket of cut) {
+      logger.warn({ event: 'connection_revoked', service: spec.name, peer: socket.remoteAddress }, 'cutting a live connection of a revoked certificate');
+      socket.destroy();
+    }
+    return { connections: cut.length };
+  });
+
+  return {
+    listen: () => bindListener(server, spec),
+    reload(next, material) {
+      const changes = diffSpecs(spec, next);
+      const nextTrust = material.caPems.join('\n');
+      if (nextTrust !== trust) {
+        ticketKeys = newTicketKeys();
+        trust = nextTrust;
+        changes.applied.push('trust');
+      }
+      server.setSecureContext(serverContextOptions(next, material, next.mtls.mode, ticketKeys));
+      Object.assign(server as unknown as { requestCert: boolean; rejectUnauthorized: boolean }, clientCertOptions(next.mtls.mode));
+      admission = compileAdmission(next.mtls, { isRevoked });
+      if (next.backend.host !== spec.backend.host || next.backend.port !== spec.backend.port) {
+        const old = pool;
+        pool = newPool(next);
+        void old.close().catch(() => undefined);
+      }
+      spec = { ...next, listen: spec.listen };
+      return ['certificate', ...changes.applied];
+    },
+    setBackendReady(ready) {
+      backendReady = ready;
+    },
+    stats: (): WorkerStats => ({ ...stats.snapshot(), live_serials: [...bySerial.keys()] }),
+    async drain(deadlineMs) {
+      draining = true;
+      unsubscribe();
+      const forced = await live.drain(server as unknown as NetServer, deadlineMs, (socket) => socket.destroy());
+      guard.close();
+      await pool.close().catch(() => undefined);
+      return forced;
+    },
+  };
+}
+
+function newPool(spec: WorkerSpec): Pool {
+  const host = spec.backend.host.includes(':') ? `[${spec.backend.host}]` : spec.backend.host;
+  return new Pool(`http://${host}:${spec.backend.port}`, {
+    connect: { timeout: spec.limits.dial_timeout },
+    keepAliveTimeout: 30_000,
+    pipelining: 1,
+  });
+}
+
+function identityFields(identity: PeerIdentity, detailed: boolean): Partial<ConnectionEvent> {
+  return {
+    ...(identity.cn !== undefined ? { peer_cn: identity.cn } : {}),
+    serial: identity.serial,
+    ...(detailed ? { sans: sanList(identity), fingerprint: identity.fingerprint256 } : {}),
+  };
+}
