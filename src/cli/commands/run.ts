@@ -45,7 +45,11 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
           const results = await sidecar.supervisor.reload({ service });
           const failed = results.find((r) => r.error);
           if (failed) throw new Error(`reload of ${service} failed: ${failed.error}`);
-        });
+        }, (service) => ({
+          // tls-alpn-01 renewals: answered by the service's running listener.
+          set: (domain, certPem, keyPem) => sidecar.supervisor.acmeChallenge(service, domain, { certPem, keyPem }),
+          delete: (domain) => sidecar.supervisor.acmeChallenge(service, domain, undefined),
+        }));
         await sidecar.done;
         acme.close();
         warnings.close();
