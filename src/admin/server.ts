@@ -22,6 +22,8 @@ export interface AdminServerOptions {
   clock?: () => Date;
   /** Live figures and probe marks for `tlsmcp score` (GET /score/live, POST/DELETE /score/probes). */
   score?: ScoreAdminHooks;
+  /** ACME services whose last attempt failed: /health names them (status `degraded`, still 200: the process is alive). */
+  acmeFailures?: () => { service: string; failures: number; last_error: string | undefined; next_attempt: string | undefined }[];
 }
 
 export interface ScoreAdminHooks {
@@ -52,7 +54,10 @@ export function readiness(status: ServiceStatus[]): { ready: boolean; problems: 
 export function createAdminApp(options: Omit<AdminServerOptions, 'host' | 'port'>): Hono {
   const clock = options.clock ?? (() => new Date());
   const app = new Hono();
-  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/health', (c) => {
+    const acme = options.acmeFailures?.() ?? [];
+    return c.json(acme.length ? { status: 'degraded', acme_failures: acme } : { status: 'ok' });
+  });
   app.get('/ready', (c) => {
     const { ready, problems } = readiness(options.status());
     return c.json({ ready, problems }, ready ? 200 : 503);

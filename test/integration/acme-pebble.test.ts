@@ -144,7 +144,7 @@ async function startScenario(challenge: 'http-01' | 'tls-alpn-01') {
 
 describe.skipIf(!HAVE_PEBBLE)('ACME with Pebble', () => {
   it('tlsmcp run obtains a certificate by HTTP-01, serves it, and renews it before renew_before without dropping a live connection', { timeout: 240_000 }, async () => {
-    const { run, pebble, open, echo, status } = await startScenario('http-01');
+    const { run, pebble, config, open, echo, status } = await startScenario('http-01');
     // Served, verified against Pebble's roots for the ACME domain (the connect above verifies).
     const first = await open();
     const firstCert = first.getPeerCertificate();
@@ -181,6 +181,16 @@ describe.skipIf(!HAVE_PEBBLE)('ACME with Pebble', () => {
     }, { timeoutMs: 10_000, what: 'the failure in tlsmcp status' });
     expect(Date.parse(failing.next_attempt)).toBeGreaterThan(Date.now() - 1_000);
     expect(run.output()).toMatch(/ACME renewal failed \(attempt 1\); retrying in 1s/);
+
+    // /health names the failing service and its last error; the metrics count the failures and give the next retry.
+    const admin = JSON.parse((await runCli(['--state', pki.stateDir, '--config', config, 'status', '--json'])).stdout) as { admin: string };
+    const health = (await (await fetch(`${admin.admin}/health`)).json()) as { status: string; acme_failures?: { service: string; failures: number; last_error: string }[] };
+    expect(health.status).toBe('degraded');
+    expect(health.acme_failures?.[0]?.service).toBe('api');
+    expect(health.acme_failures?.[0]?.last_error).toBeTruthy();
+    const metrics = await (await fetch(`${admin.admin}/metrics`)).text();
+    expect(Number(/^tlsmcp_acme_failures_total\{service="api"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(/^tlsmcp_acme_next_retry_timestamp_seconds\{service="api"\} ([\d.e+]+)/m.exec(metrics)?.[1]) * 1000).toBeGreaterThan(Date.now() - 5_000);
   });
 
   it('tlsmcp run obtains a certificate by TLS-ALPN-01 on the service port, serves it, and renews it on its live mTLS listener', { timeout: 240_000 }, async () => {

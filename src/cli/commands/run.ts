@@ -31,7 +31,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         const acme = createAcmeManager({ stateDir, logger });
         const served = await acme.prepare(config);
         const reloadConfig = configFile ? () => acme.rewrite(loadConfigFile(configFile, { env })) : undefined;
-        const sidecar = await runSidecar({ config: served, configFile, loadConfig: reloadConfig, stateDir, logger, demo: !configFile, signals: true });
+        const sidecar = await runSidecar({ config: served, configFile, loadConfig: reloadConfig, stateDir, logger, demo: !configFile, signals: true, acmeState: () => acme.state() });
         try {
           if (config.mcp.enabled) {
             await startMcpBesideSidecar({ sidecar, config: served, stateDir, logger, reloadConfig });
