@@ -54,6 +54,7 @@ export function attachAcmeAlpn(server: Server, logger: Logger, serviceName: stri
       if (hello === 'more' && seen.length < MAX_HELLO) return;
       socket.off('data', onData);
       socket.off('end', onEnd);
+      socket.off('error', onError);
       socket.pause();
       socket.unshift(seen);
       const context = hello !== 'more' && hello && hello.alpn.includes(ACME_TLS_ALPN) ? pending.get(hello.servername) : undefined;
@@ -61,8 +62,11 @@ export function attachAcmeAlpn(server: Server, logger: Logger, serviceName: stri
       else stock.call(this, socket);
     };
     const onEnd = () => socket.destroy();
+    // While peeking nobody else listens for errors on the raw socket (a reset must not throw).
+    const onError = () => socket.destroy();
     socket.on('data', onData);
     socket.once('end', onEnd);
+    socket.on('error', onError);
   }
 
   let swapped = false;
