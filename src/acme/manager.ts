@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import { writeFileAtomic } from '../state/atomic-write.js';
 import { MAX_TIMER_MS } from '../util/duration.js';
 import type { ObtainOptions, ObtainedCertificate } from './obtain.js';
+import { startStandaloneAlpnResponder, type AlpnChallengeSink } from './tls-alpn-responder.js';
 
 async function obtainCertificate(options: ObtainOptions): Promise<ObtainedCertificate> {
   return (await import('./obtain.js')).obtainCertificate(options);
@@ -31,7 +32,10 @@ export interface AcmeServiceState {
   service: string;
   not_after: string | undefined;
   renew_at: string | undefined;
+  /** Failed attempts since the last success (0 when healthy). */
   failures: number;
+  /** Every failed attempt since start (the metric's counter). */
+  failures_total: number;
   last_error: string | undefined;
   next_attempt: string | undefined;
 }
@@ -41,8 +45,11 @@ export interface AcmeManager {
   prepare(config: Config): Promise<Config>;
   /** The same pointing, without the network (for reloads). */
   rewrite(config: Config): Config;
-  /** Background renewal; `onRenewed` makes the running proxy use the new files. */
-  start(config: Config, onRenewed: (service: string) => Promise<void>): void;
+  /**
+   * Background renewal; `onRenewed` makes the running proxy use the new files;
+   * `challenges` reaches the service's running listener for tls-alpn-01.
+   */
+  start(config: Config, onRenewed: (service: string) => Promise<void>, challenges?: (service: string) => AlpnChallengeSink): void;
   state(): AcmeServiceState[];
   close(): void;
 }
@@ -105,7 +112,7 @@ export function createAcmeManager(options: AcmeManagerOptions): AcmeManager {
     return new Date(to - before);
   }
 
-  async function obtain(svc: ServiceConfig): Promise<void> {
+  async function obtain(svc: ServiceConfig, alpn?: AlpnChallengeSink): Promise<void> {
     const domains = svc.server_cert.dns ?? [];
     const acmeCfg = svc.server_cert.acme ?? { directory_url: 'https://acme-v02.api.letsencrypt.org/directory', challenge: 'http-01' as const, http_port: 80, retry_delay: 30_000, max_retry_delay: 3_600_000 };
     logger.info({ event: 'acme_ordering', service: svc.name, domains, directory: acmeCfg.directory_url }, `ordering a certificate for ${domains.join(', ')}`);
@@ -117,6 +124,7 @@ export function createAcmeManager(options: AcmeManagerOptions): AcmeManager {
       accountUrl: saved[acmeCfg.directory_url],
       domains,
       logger: logger.child({ service: svc.name }),
+      alpn,
     });
     if (saved[acmeCfg.directory_url] !== accountUrl) writeFileAtomic(accountFile, `${JSON.stringify({ ...saved, [acmeCfg.directory_url]: accountUrl }, null, 2)}\n`, { mode: 0o600 });
     const f = files(svc.name);
@@ -136,7 +144,7 @@ export function createAcmeManager(options: AcmeManagerOptions): AcmeManager {
 
   /** Kept in memory and in acme/state.json, which `tlsmcp status` shows beside the services. */
   function record(svc: ServiceConfig, patch: Partial<AcmeServiceState>): void {
-    const prev = states.get(svc.name) ?? { service: svc.name, not_after: undefined, renew_at: undefined, failures: 0, last_error: undefined, next_attempt: undefined };
+    const prev = states.get(svc.name) ?? { service: svc.name, not_after: undefined, renew_at: undefined, failures: 0, failures_total: 0, last_error: undefined, next_attempt: undefined };
     states.set(svc.name, { ...prev, ...patch });
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -145,6 +153,8 @@ export function createAcmeManager(options: AcmeManagerOptions): AcmeManager {
       logger.warn({ event: 'acme_state_write_failed', err: (err as Error).message }, 'cannot write acme/state.json');
     }
   }
+
+  let challengesOf: ((service: string) => AlpnChallengeSink) | undefined;
 
   function schedule(svc: ServiceConfig, onRenewed: (service: string) => Promise<void>, at: Date): void {
     if (closed) return;
@@ -160,7 +170,7 @@ export function createAcmeManager(options: AcmeManagerOptions): AcmeManager {
     const due = renewAt(svc);
     if (due && due.getTime() > clock().getTime()) return schedule(svc, onRenewed, due); // a long timer woke early
     try {
-      await obtain(svc);
+      await obtain(svc, challengesOf?.(svc.name));
       if (closed) return;
       await onRenewed(svc.name);
       const next = renewAt(svc)!;
@@ -169,10 +179,11 @@ export function createAcmeManager(options: AcmeManagerOptions): AcmeManager {
       schedule(svc, onRenewed, next);
     } catch (err) {
       const failures = (states.get(svc.name)?.failures ?? 0) + 1;
+      const failures_total = (states.get(svc.name)?.failures_total ?? 0) + 1;
       const cfg = svc.server_cert.acme;
       const base = cfg?.retry_delay ?? 30_000;
       const delay = Math.min(base * 2 ** (failures - 1), cfg?.max_retry_delay ?? 3_600_000);
-      record(svc, { failures, last_error: (err as Error).message });
+      record(svc, { failures, failures_total, last_error: (err as Error).message });
       logger.error({ event: 'acme_renew_failed', service: svc.name, failures, retry_in_ms: delay, err: (err as Error).message }, `ACME renewal failed (attempt ${failures}); retrying in ${Math.round(delay / 1000)}s`);
       schedule(svc, onRenewed, new Date(clock().getTime() + delay));
     }
@@ -182,19 +193,26 @@ export function createAcmeManager(options: AcmeManagerOptions): AcmeManager {
     async prepare(config) {
       for (const svc of config.services.filter(isAcme)) {
         if (notAfterOf(svc.name) && notAfterOf(svc.name)!.getTime() > clock().getTime()) continue;
+        // tls-alpn-01 before the listener exists: a standalone one on its address for the order.
+        const standalone = svc.server_cert.acme?.challenge === 'tls-alpn-01' ? await startStandaloneAlpnResponder(svc.listen.address.host, svc.listen.address.port) : undefined;
         try {
-          await obtain(svc);
+          await obtain(svc, standalone);
         } catch (err) {
           throw new TlsmcpError('ERR_CERT_INVALID', `service ${svc.name}: no certificate from the ACME CA at ${svc.server_cert.acme?.directory_url ?? 'Let\u2019s Encrypt'}: ${(err as Error).message}`, {
-            fix: 'check server_cert.domains resolve to this host, that server_cert.acme.http_port is reachable by the CA, and the directory_url',
+            fix: svc.server_cert.acme?.challenge === 'tls-alpn-01'
+              ? 'check server_cert.domains resolve to this host, that the CA reaches the service\u2019s listen port (443 for Let\u2019s Encrypt), and the directory_url'
+              : 'check server_cert.domains resolve to this host, that server_cert.acme.http_port is reachable by the CA, and the directory_url',
             cause: err,
           });
+        } finally {
+          await standalone?.close();
         }
       }
       return rewrite(config);
     },
     rewrite,
-    start(config, onRenewed) {
+    start(config, onRenewed, challenges) {
+      challengesOf = challenges;
       for (const svc of config.services.filter(isAcme)) {
         if (!svc.server_cert.auto_renew) continue;
         const at = renewAt(svc);

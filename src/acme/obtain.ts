@@ -1,7 +1,8 @@
 /**
  * Obtains one certificate from an ACME CA (Let's Encrypt, or Pebble in tests)
  * with `acme-client`: account key from the state dir, a fresh ECDSA P-256
- * certificate key, HTTP-01 answered by our responder for the order's lifetime.
+ * certificate key; HTTP-01 answered by our responder for the order's lifetime,
+ * TLS-ALPN-01 by the challenge certificates handed to `alpn` (./tls-alpn-responder.ts).
  */
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
@@ -10,7 +11,8 @@ import * as acme from 'acme-client';
 import type { AcmeConfig } from '../config/schema-cert.js';
 import { TlsmcpError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { startHttp01Responder } from './http01-responder.js';
+import { startHttp01Responder, type Http01Responder } from './http01-responder.js';
+import type { AlpnChallengeSink } from './tls-alpn-responder.js';
 
 export interface ObtainOptions {
   acme: AcmeConfig;
@@ -19,6 +21,8 @@ export interface ObtainOptions {
   accountUrl?: string | undefined;
   domains: string[];
   logger: Logger;
+  /** tls-alpn-01: where the challenge certificates go (the running listener, or a standalone one). */
+  alpn?: AlpnChallengeSink | undefined;
 }
 
 export interface ObtainedCertificate {
@@ -46,8 +50,9 @@ function trustDirectoryCa(caFile: string | undefined): void {
 
 export async function obtainCertificate(options: ObtainOptions): Promise<ObtainedCertificate> {
   const { acme: cfg, domains, logger } = options;
-  if (cfg.challenge !== 'http-01') {
-    throw new TlsmcpError('ERR_NOT_IMPLEMENTED', `server_cert.acme.challenge ${cfg.challenge} is not built yet`, { fix: 'use challenge: http-01 (with http_port reachable by the CA)' });
+  const alpn = options.alpn;
+  if (cfg.challenge === 'tls-alpn-01' && !alpn) {
+    throw new TlsmcpError('ERR_INTERNAL', 'tls-alpn-01 needs a listener to answer on', { fix: 'report this as a bug' });
   }
   trustDirectoryCa(cfg.ca_file);
   const client = new acme.Client({
@@ -60,25 +65,31 @@ export async function obtainCertificate(options: ObtainOptions): Promise<Obtaine
   });
   const certKey = await acme.crypto.createPrivateEcdsaKey('P-256');
   const [, csr] = await acme.crypto.createCsr({ commonName: domains[0]!, altNames: domains }, certKey);
-  const responder = await startHttp01Responder(cfg.http_port);
+  const responder: Http01Responder | undefined = cfg.challenge === 'http-01' ? await startHttp01Responder(cfg.http_port) : undefined;
   try {
     const certPem = await client.auto({
       csr,
       ...(cfg.email ? { email: cfg.email } : {}),
       termsOfServiceAgreed: true,
-      challengePriority: ['http-01'],
+      challengePriority: [cfg.challenge],
       // The CA validates; our own pre-check would need the public DNS view of the name.
       skipChallengeVerification: true,
       challengeCreateFn: async (authz, challenge, keyAuthorization) => {
         logger.info({ event: 'acme_challenge', type: challenge.type, domain: authz.identifier.value }, `answering ${challenge.type} for ${authz.identifier.value}`);
-        responder.set(challenge.token, keyAuthorization);
+        if (cfg.challenge === 'tls-alpn-01') {
+          const [key, cert] = await acme.crypto.createAlpnCertificate(authz, keyAuthorization);
+          await alpn!.set(authz.identifier.value, cert.toString(), key.toString());
+        } else {
+          responder?.set(challenge.token, keyAuthorization);
+        }
       },
-      challengeRemoveFn: async (_authz, challenge) => {
-        responder.delete(challenge.token);
+      challengeRemoveFn: async (authz, challenge) => {
+        if (cfg.challenge === 'tls-alpn-01') await alpn!.delete(authz.identifier.value);
+        else responder?.delete(challenge.token);
       },
     });
     return { certPem, keyPem: certKey.toString(), accountUrl: client.getAccountUrl() };
   } finally {
-    await responder.close();
+    await responder?.close();
   }
 }

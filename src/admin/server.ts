@@ -22,6 +22,8 @@ export interface AdminServerOptions {
   clock?: () => Date;
   /** Live figures and probe marks for `tlsmcp score` (GET /score/live, POST/DELETE /score/probes). */
   score?: ScoreAdminHooks;
+  /** ACME services whose last attempt failed: /health names them (status `degraded`, still 200: the process is alive). */
+  acmeFailures?: () => { service: string; failures: number; last_error: string | undefined; next_attempt: string | undefined }[];
   /** With hub.url set: whether the Hub is reachable, shown in /health (never in /ready: the sidecar serves on cached state). */
   hub?: () => HubHealth;
 }
@@ -63,7 +65,10 @@ export function createAdminApp(options: Omit<AdminServerOptions, 'host' | 'port'
   const clock = options.clock ?? (() => new Date());
   const app = new Hono();
   const hub = options.hub;
-  app.get('/health', (c) => c.json(hub ? { status: 'ok', hub: hub() } : { status: 'ok' }));
+  app.get('/health', (c) => {
+    const acme = options.acmeFailures?.() ?? [];
+    return c.json({ status: acme.length ? 'degraded' : 'ok', ...(acme.length ? { acme_failures: acme } : {}), ...(hub ? { hub: hub() } : {}) });
+  });
   app.get('/ready', (c) => {
     const { ready, problems } = readiness(options.status());
     return c.json({ ready, problems }, ready ? 200 : 503);

@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createProxyMetrics } from '../admin/metrics.js';
 import type { AdminServer } from '../admin/server.js';
+import type { AcmeServiceState } from '../acme/manager.js';
+import { acmeFailures, registerAcmeMetrics } from '../acme/report.js';
 import { createCertificateAuthority, ttlPolicyFromConfig, type CertificateAuthority } from '../ca/index.js';
 import { DEMO_BACKEND_PORT } from '../config/defaults.js';
 import { loadConfigFile } from '../config/load.js';
@@ -37,6 +39,8 @@ export interface RunSidecarOptions {
   demo?: boolean;
   /** Install SIGHUP/SIGTERM/SIGINT handlers (the CLI does; embedders may not). */
   signals?: boolean;
+  /** ACME certificates' state (src/acme/manager.ts), for /health and the tlsmcp_acme_* metrics. */
+  acmeState?: (() => AcmeServiceState[]) | undefined;
 }
 
 export interface Sidecar {
@@ -119,6 +123,8 @@ async function startSidecar(options: RunSidecarOptions): Promise<Sidecar> {
   hub?.start({ onRevoked: (serials) => void feed.add(serials), onPolicy: () => void reload() });
 
   let admin: AdminServer | undefined;
+  const acmeState = options.acmeState;
+  if (acmeState) registerAcmeMetrics(metrics.registry, acmeState);
   if (config.admin.enabled) {
     try {
       // hono and its Node adapter load only when the admin endpoint is on.
@@ -129,6 +135,7 @@ async function startSidecar(options: RunSidecarOptions): Promise<Sidecar> {
         status: () => supervisor.status(),
         reload,
         registry: metrics.registry,
+        ...(acmeState ? { acmeFailures: () => acmeFailures(acmeState()) } : {}),
         version: VERSION,
         startedAt,
         logger,

@@ -198,9 +198,6 @@ function checkServerCert(sc: ServiceConfig['server_cert'], path: string, problem
     if (!sc.dns || sc.dns.length === 0) problems.push({ path: `${path}.domains`, message: 'lists the names to obtain the certificate for: provider letsencrypt needs at least one' });
     if (sc.cert_file) problems.push({ path: `${path}.cert_file`, message: 'does not apply to provider letsencrypt, which obtains the certificate itself: remove cert_file/key_file or use provider: commercial' });
     if (sc.ip && sc.ip.length > 0) problems.push({ path: `${path}.ip`, message: 'ACME certificates here cover DNS names only: remove ip' });
-    if (sc.acme?.challenge === 'tls-alpn-01') {
-      problems.push({ path: `${path}.acme.challenge`, message: 'tls-alpn-01 (answered on the service listener) is not built yet: use http-01 with acme.http_port reachable by the CA' });
-    }
   } else if (sc.acme) {
     problems.push({ path: `${path}.acme`, message: `applies to provider letsencrypt only (provider is ${sc.provider})` });
   }

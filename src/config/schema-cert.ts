@@ -16,7 +16,7 @@ export const acmeObject = z.strictObject({
   email: z.email().optional(),
   /** Extra CA certificate (PEM) to trust for the directory's HTTPS, e.g. Pebble's. */
   ca_file: z.string().min(1).optional(),
-  /** http-01 is answered on http_port. (tls-alpn-01 on the service's own listener is not built yet: a config problem.) */
+  /** http-01 is answered on http_port; tls-alpn-01 on the service's own listen port (ALPN acme-tls/1). */
   challenge: z.enum(['tls-alpn-01', 'http-01']).default('http-01'),
   http_port: z.number().int().min(1).max(65535).default(80),
   /** First delay after a failed order; doubles up to max_retry_delay. */

@@ -135,6 +135,8 @@ export const toWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('reload'), id: z.number(), spec: workerSpecSchema, material: tlsMaterialSchema }),
   z.object({ type: z.literal('revoke'), id: z.number(), serials: z.array(z.string()) }),
   z.object({ type: z.literal('drain'), deadline_ms: z.number() }),
+  /** ACME TLS-ALPN-01: answer `acme-tls/1` for `domain` with this certificate (both PEMs), or stop (neither). Never logged. */
+  z.object({ type: z.literal('acme_challenge'), id: z.number(), domain: z.string(), cert_pem: z.string().optional(), key_pem: z.string().optional() }),
   /** Test hook (honoured only when started with test_hooks): throw from the worker. */
   z.object({ type: z.literal('crash') }),
 ]);
@@ -148,6 +150,7 @@ export const fromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('events'), events: z.array(connectionEventSchema), stats: workerStatsSchema }),
   z.object({ type: z.literal('reloaded'), id: z.number(), applied: z.array(z.string()), error: wireErrorSchema.optional() }),
   z.object({ type: z.literal('revoked'), id: z.number(), closed: z.number() }),
+  z.object({ type: z.literal('acme_challenge_set'), id: z.number() }),
   z.object({ type: z.literal('drained'), forced: z.number(), stats: workerStatsSchema }),
 ]);
 export type FromWorker = z.infer<typeof fromWorkerSchema>;

@@ -32,6 +32,8 @@ export interface WorkerService {
   stats(): WorkerStats;
   /** Stops accepting, waits up to the deadline, cuts the rest; resolves with how many were cut. */
   drain(deadlineMs: number): Promise<number>;
+  /** ACME TLS-ALPN-01 on the listener (server-mode proxies). */
+  acmeChallenge?(domain: string, pems: { certPem: string; keyPem: string } | undefined): void;
 }
 
 export interface WorkerContext {
@@ -131,6 +133,11 @@ export function runWorker(port: MessagePortLike, kind: WorkerKind, makeLogger: (
       case 'revoke': {
         const { cut } = await revocations.add(message.serials);
         send({ type: 'revoked', id: message.id, closed: Object.values(cut).reduce((a, b) => a + b, 0) });
+        return;
+      }
+      case 'acme_challenge': {
+        service?.acmeChallenge?.(message.domain, message.cert_pem && message.key_pem ? { certPem: message.cert_pem, keyPem: message.key_pem } : undefined);
+        send({ type: 'acme_challenge_set', id: message.id });
         return;
       }
       case 'drain': {

@@ -15,6 +15,7 @@ import type { RejectReason } from '../core/reasons.js';
 import { createSerialIndex } from '../core/serial-index.js';
 import { clientCertOptions, newTicketKeys, serverContextOptions, serverOptions } from '../core/tls-options.js';
 import type { ConnectionEvent, WorkerSpec, WorkerStats } from '../protocol/messages.js';
+import { attachAcmeAlpn } from './acme-alpn.js';
 import { forward } from './forward.js';
 import { encodeAlpnList, negotiatedAlpn } from './alpn.js';
 import { encodeProxyHeaderV2 } from './proxy-protocol.js';
@@ -41,6 +42,7 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
     allowHalfOpen: true,
     noDelay: true,
   } as Parameters<typeof createServer>[0]);
+  const acmeAlpn = attachAcmeAlpn(server, logger, spec.name); // before any other 'connection' listener
 
   const emit = (event: Omit<ConnectionEvent, 'time'>) => options.onEvent({ time: new Date().toISOString(), ...event });
 
@@ -162,6 +164,7 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
     setBackendReady(ready) {
       backendReady = ready;
     },
+    acmeChallenge: (domain, pems) => acmeAlpn.set(domain, pems),
     stats: (): WorkerStats => ({ ...stats.snapshot(), live_serials: [...bySerial.keys()] }),
     async drain(deadlineMs) {
       draining = true;

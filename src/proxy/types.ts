@@ -27,6 +27,8 @@ export interface ProxyService {
   stats(): WorkerStats;
   /** Stops accepting, waits for live connections up to the deadline, cuts the rest; returns how many were cut. */
   drain(deadlineMs: number): Promise<number>;
+  /** Server mode: answer (or stop answering) ACME TLS-ALPN-01 for a domain on this listener (./acme-alpn.ts). */
+  acmeChallenge?(domain: string, pems: { certPem: string; keyPem: string } | undefined): void;
 }
 
 /** Which settings of a new spec a running listener can take live. */

@@ -36,6 +36,7 @@ export const proxyWorkerKind: WorkerKind = {
       },
       reload: (next, nextMaterial) => service.reload(next, nextMaterial),
       stats: () => service.stats(),
+      acmeChallenge: (domain, pems) => service.acmeChallenge?.(domain, pems),
       drain(deadlineMs) {
         health?.stop();
         return service.drain(deadlineMs);

@@ -60,6 +60,8 @@ export interface ProxySupervisor extends Supervisor {
   address(service: string): { host: string; port: number } | undefined;
   /** Test hook: makes the service's worker throw, to exercise restart. */
   crashWorker(service: string): void;
+  /** ACME TLS-ALPN-01: the service's workers answer `acme-tls/1` for `domain` (or stop, without pems); resolves once all have it. */
+  acmeChallenge(service: string, domain: string, pems: { certPem: string; keyPem: string } | undefined): Promise<void>;
   revocationsLoadedAt(): string | null;
   liveSerials(): string[];
   markScoreProbes(peer: string): number;
@@ -310,6 +312,12 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
     revoke: (serials) => revokeThroughFeed(serials),
 
     address: (service) => services.get(service)?.handle?.address,
+
+    async acmeChallenge(service, domain, pems) {
+      const handle = services.get(service)?.handle;
+      if (!handle?.acmeChallenge) throw new Error(`service ${service} is not running: no listener to answer tls-alpn-01 on`);
+      await handle.acmeChallenge(domain, pems);
+    },
 
     crashWorker(service) {
       services.get(service)?.handle?.post({ type: 'crash' });

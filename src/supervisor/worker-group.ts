@@ -81,6 +81,9 @@ export function createWorkerGroup(members: WorkerHandle[]): WorkerHandle {
       const counts = await Promise.all(members.map((m) => m.revoke(serials)));
       return counts.reduce((a, b) => a + b, 0);
     },
+    async acmeChallenge(domain, pems) {
+      await Promise.all(members.map((m) => m.acmeChallenge?.(domain, pems)));
+    },
     post(message) {
       // Test hooks aim at one worker; everything else goes to all.
       if (message.type === 'crash') first.post(message);

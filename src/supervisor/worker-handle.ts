@@ -47,6 +47,8 @@ export interface WorkerHandle {
   start(): Promise<void>;
   reload(spec: WorkerSpec, material: TlsMaterial): Promise<{ applied: string[]; error?: string }>;
   revoke(serials: string[]): Promise<number>;
+  /** ACME TLS-ALPN-01 on the worker's listener; resolves once the worker has it in place. */
+  acmeChallenge?(domain: string, pems: { certPem: string; keyPem: string } | undefined): Promise<void>;
   post(message: ToWorker): void;
   /** Drains (stop accepting, wait up to the deadline) and stops the thread for good. */
   stop(drainMs: number): Promise<void>;
@@ -145,6 +147,7 @@ export function createWorkerHandle(options: WorkerHandleOptions): WorkerHandle {
             return;
           case 'reloaded':
           case 'revoked':
+          case 'acme_challenge_set':
             pending.get(msg.id)?.(msg);
             pending.delete(msg.id);
             return;
@@ -237,6 +240,9 @@ export function createWorkerHandle(options: WorkerHandleOptions): WorkerHandle {
     async revoke(serials) {
       const reply = await request({ type: 'revoke', id: nextId++, serials });
       return reply?.type === 'revoked' ? reply.closed : 0;
+    },
+    async acmeChallenge(domain, pems) {
+      await request({ type: 'acme_challenge', id: nextId++, domain, ...(pems ? { cert_pem: pems.certPem, key_pem: pems.keyPem } : {}) });
     },
     post(message) {
       worker?.postMessage(checked(message));

@@ -30,7 +30,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
         const acme = createAcmeManager({ stateDir, logger });
         const served = await acme.prepare(config);
         const reloadConfig = configFile ? () => acme.rewrite(loadConfigFile(configFile, { env })) : undefined;
-        const sidecar = await runSidecar({ config: served, configFile, loadConfig: reloadConfig, stateDir, logger, demo: !configFile, signals: true });
+        const sidecar = await runSidecar({ config: served, configFile, loadConfig: reloadConfig, stateDir, logger, demo: !configFile, signals: true, acmeState: () => acme.state() });
         try {
           if (config.mcp.enabled && config.mcp.transport !== 'stdio') {
             // Only http/sse serve MCP beside the sidecar, so only they load the MCP SDK,
@@ -47,7 +47,11 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
           const results = await sidecar.supervisor.reload({ service });
           const failed = results.find((r) => r.error);
           if (failed) throw new Error(`reload of ${service} failed: ${failed.error}`);
-        });
+        }, (service) => ({
+          // tls-alpn-01 renewals: answered by the service's running listener.
+          set: (domain, certPem, keyPem) => sidecar.supervisor.acmeChallenge(service, domain, { certPem, keyPem }),
+          delete: (domain) => sidecar.supervisor.acmeChallenge(service, domain, undefined),
+        }));
         await sidecar.done;
         acme.close();
         warnings.close();
