@@ -173,12 +173,17 @@ describe('instance certificate renewal', () => {
     // 25 days into a 30-day instance certificate (renewed 10 days ahead); the server certificate (1 day ahead) is not due.
     const renewal = startCertRenewal({ paths, follower, renewBeforeMs: 86_400_000, retryMs: 100, logger: createSilentLogger(), clock: () => new Date(Date.now() + 25 * 86_400_000) });
     try {
-      await waitFor(() => new X509Certificate(readFileSync(paths.instanceCert, 'utf8')).serialNumber !== before.serialNumber, { what: 'the instance renewal' });
-      const after = new X509Certificate(readFileSync(paths.instanceCert, 'utf8'));
-      const res = await f.admin.fetch(`${f.hub.url}/api/v1/instances`);
-      const { instances } = (await res.json()) as { instances: { cert_serial: string; cert_id: string }[] };
-      expect(instances[0]!.cert_serial).toBe(after.serialNumber.toLowerCase().replace(/^0+/, ''));
-      expect(readEnrollment(paths)!.cert_id).toBe(instances[0]!.cert_id);
+      // The renewal writes the certificate, then the enrollment record, and the Hub rebinds the
+      // instance: wait for all three rather than asserting between the writes.
+      const settled = await waitFor(async () => {
+        const after = new X509Certificate(readFileSync(paths.instanceCert, 'utf8'));
+        if (after.serialNumber === before.serialNumber) return undefined;
+        const res = await f.admin.fetch(`${f.hub.url}/api/v1/instances`);
+        const { instances } = (await res.json()) as { instances: { cert_serial: string; cert_id: string }[] };
+        const serial = after.serialNumber.toLowerCase().replace(/^0+/, '');
+        return instances[0]?.cert_serial === serial && readEnrollment(paths)?.cert_id === instances[0]?.cert_id ? { serial, instance: instances[0] } : undefined;
+      }, { what: 'the instance renewal, recorded on disk and by the Hub' });
+      expect(settled.instance.cert_serial).toBe(settled.serial);
       // Followed with the new certificate: a revocation still arrives.
       const serial = await issueAndRevoke(f);
       await waitFor(() => got.includes(serial), { what: 'a revocation after the renewal' });
