@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventSource } from 'eventsource';
 import { createSilentLogger } from '../../src/logger.js';
+import { normalizeSerial } from '../../src/ca/serial.js';
 import { createHubFollower, type HubFollower } from '../../src/hub/follower.js';
 import { readCredentials, readEnrollment, readFeedCache, readPolicies, sidecarHubPaths } from '../../src/hub/sidecar-files.js';
 import { startCertRenewal } from '../../src/hub/cert-renewal.js';
@@ -180,7 +181,7 @@ describe('instance certificate renewal', () => {
         if (after.serialNumber === before.serialNumber) return undefined;
         const res = await f.admin.fetch(`${f.hub.url}/api/v1/instances`);
         const { instances } = (await res.json()) as { instances: { cert_serial: string; cert_id: string }[] };
-        const serial = after.serialNumber.toLowerCase().replace(/^0+/, '');
+        const serial = normalizeSerial(after.serialNumber);
         return instances[0]?.cert_serial === serial && readEnrollment(paths)?.cert_id === instances[0]?.cert_id ? { serial, instance: instances[0] } : undefined;
       }, { what: 'the instance renewal, recorded on disk and by the Hub' });
       expect(settled.instance.cert_serial).toBe(settled.serial);
