@@ -47,6 +47,12 @@ export async function createTokenInDatabase(stateDir: string, databaseUrl: strin
 }
 
 /** How many times a sidecar's log says it started following the Hub at `url`. */
+/** The Hub URL a sidecar's follower connected to last (from its `hub_connected` log lines). */
+export function lastConnectedUrl(output: string): string | undefined {
+  const line = output.split('\n').filter((l) => l.includes('"hub_connected"')).at(-1);
+  return line ? /"url":"([^"]+)"/.exec(line)?.[1] : undefined;
+}
+
 export function connectionsTo(output: string, url: string): number {
   return output.split('\n').filter((line) => line.includes('"hub_connected"') && line.includes(`"url":"${url}"`)).length;
 }
