@@ -20,13 +20,13 @@ import { compileAdmission, refusalFromHandshakeError, type Admission } from '../
 import { guardHandshakes } from '../core/handshake-guard.js';
 import { describePeer, peerIdentityOf, sanList, type PeerIdentity } from '../core/identity.js';
 import type { RejectReason } from '../core/reasons.js';
-import { createSerialIndex } from '../core/serial-index.js';
-import { clientCertOptions, newTicketKeys, serverContextOptions, serverOptions } from '../core/tls-options.js';
+import { serverOptions } from '../core/tls-options.js';
 import { DEFAULT_XFCC, xfccValue } from '../core/xfcc.js';
 import type { ConnectionEvent, WorkerSpec, WorkerStats } from '../protocol/messages.js';
 import { recordConnectionEnd } from '../proxy/connection-end.js';
 import { bindListener, createLiveSet } from '../proxy/listener-lifecycle.js';
 import { createStatsCounter } from '../proxy/stats.js';
+import { createListenerTls } from '../proxy/listener-tls.js';
 import { diffSpecs, type ProxyService, type ProxyServiceOptions } from '../proxy/types.js';
 import { forwardHeaders, responseHeaders } from './forward-headers.js';
 import { passUpgrade } from './upgrade.js';
@@ -56,15 +56,14 @@ export function createHttpProxy(options: ProxyServiceOptions): ProxyService {
   let admission: Admission = compileAdmission(spec.mtls, { isRevoked });
   const stats = createStatsCounter();
   const live = createLiveSet<TLSSocket>();
-  const bySerial = createSerialIndex<TLSSocket>();
-  let ticketKeys = newTicketKeys();
-  let trust = options.material.caPems.join('\n');
+  const tls = createListenerTls({ service: spec.name, material: options.material, revocations, logger });
+  const bySerial = tls.bySerial;
   let backendReady = true;
   let draining = false;
   let pool = newPool(spec);
 
   const server: Http2SecureServer = createSecureServer({
-    ...serverOptions(spec, options.material, { mode: spec.mtls.mode, ticketKeys, handshakeTimeoutMs: spec.limits.handshake_timeout, alpn: HTTP_ALPN }),
+    ...serverOptions(spec, options.material, { mode: spec.mtls.mode, ticketKeys: tls.ticketKeys(), handshakeTimeoutMs: spec.limits.handshake_timeout, alpn: HTTP_ALPN }),
     allowHTTP1: true,
   });
   // An idle keep-alive client connection is closed like an idle TCP one.
@@ -188,27 +187,12 @@ export function createHttpProxy(options: ProxyServiceOptions): ProxyService {
     }
   }
 
-  const unsubscribe = revocations.subscribe((serials) => {
-    const cut = bySerial.take(serials);
-    for (const socket of cut) {
-      logger.warn({ event: 'connection_revoked', service: spec.name, peer: socket.remoteAddress }, 'cutting a live connection of a revoked certificate');
-      socket.destroy();
-    }
-    return { connections: cut.length };
-  });
-
   return {
     listen: () => bindListener(server, spec),
     reload(next, material) {
       const changes = diffSpecs(spec, next);
-      const nextTrust = material.caPems.join('\n');
-      if (nextTrust !== trust) {
-        ticketKeys = newTicketKeys();
-        trust = nextTrust;
-        changes.applied.push('trust');
-      }
-      server.setSecureContext(serverContextOptions(next, material, next.mtls.mode, ticketKeys));
-      Object.assign(server as unknown as { requestCert: boolean; rejectUnauthorized: boolean }, clientCertOptions(next.mtls.mode));
+      // New trust anchors also mean new ticket keys: sessions verified under the old ones must not resume.
+      if (tls.swap(server, next, material)) changes.applied.push('trust');
       admission = compileAdmission(next.mtls, { isRevoked });
       if (next.backend.host !== spec.backend.host || next.backend.port !== spec.backend.port) {
         const old = pool;
@@ -224,7 +208,7 @@ export function createHttpProxy(options: ProxyServiceOptions): ProxyService {
     stats: (): WorkerStats => ({ ...stats.snapshot(), live_serials: [...bySerial.keys()] }),
     async drain(deadlineMs) {
       draining = true;
-      unsubscribe();
+      tls.close();
       const forced = await live.drain(server as unknown as NetServer, deadlineMs, (socket) => socket.destroy());
       guard.close();
       await pool.close().catch(() => undefined);

@@ -12,8 +12,7 @@ import { compileAdmission, refusalFromHandshakeError, type Admission } from '../
 import { guardHandshakes } from '../core/handshake-guard.js';
 import { describePeer, peerIdentityOf, sanList, type PeerIdentity } from '../core/identity.js';
 import type { RejectReason } from '../core/reasons.js';
-import { createSerialIndex } from '../core/serial-index.js';
-import { clientCertOptions, newTicketKeys, serverContextOptions, serverOptions } from '../core/tls-options.js';
+import { serverOptions } from '../core/tls-options.js';
 import type { ConnectionEvent, WorkerSpec, WorkerStats } from '../protocol/messages.js';
 import { attachAcmeAlpn } from './acme-alpn.js';
 import { forward } from './forward.js';
@@ -22,6 +21,7 @@ import { encodeProxyHeaderV2 } from './proxy-protocol.js';
 import { bindListener, createLiveSet } from './listener-lifecycle.js';
 import { recordConnectionEnd } from './connection-end.js';
 import { createStatsCounter } from './stats.js';
+import { createListenerTls } from './listener-tls.js';
 import { diffSpecs, type ProxyService, type ProxyServiceOptions } from './types.js';
 
 export function createServerProxy(options: ProxyServiceOptions): ProxyService {
@@ -31,14 +31,13 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
   let admission: Admission = compileAdmission(spec.mtls, { isRevoked });
   const stats = createStatsCounter();
   const live = createLiveSet<TLSSocket>();
-  const bySerial = createSerialIndex<TLSSocket>();
-  let ticketKeys = newTicketKeys();
-  let trust = options.material.caPems.join('\n');
+  const tls = createListenerTls({ service: spec.name, material: options.material, revocations, logger });
+  const bySerial = tls.bySerial;
   let backendReady = true;
   let draining = false;
 
   const server: Server = createServer({
-    ...serverOptions(spec, options.material, { mode: spec.mtls.mode, ticketKeys, handshakeTimeoutMs: spec.limits.handshake_timeout, alpn: spec.alpn }),
+    ...serverOptions(spec, options.material, { mode: spec.mtls.mode, ticketKeys: tls.ticketKeys(), handshakeTimeoutMs: spec.limits.handshake_timeout, alpn: spec.alpn }),
     allowHalfOpen: true,
     noDelay: true,
   } as Parameters<typeof createServer>[0]);
@@ -131,30 +130,12 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
     });
   }
 
-  // The one place this listener cuts revoked connections.
-  const unsubscribe = revocations.subscribe((serials) => {
-    const cut = bySerial.take(serials);
-    for (const socket of cut) {
-      logger.warn({ event: 'connection_revoked', service: spec.name, peer: socket.remoteAddress }, 'cutting a live connection of a revoked certificate');
-      socket.destroy();
-    }
-    return { connections: cut.length };
-  });
-
   return {
     listen: () => bindListener(server, spec),
     reload(next, material) {
       const changes = diffSpecs(spec, next);
-      const nextTrust = material.caPems.join('\n');
-      if (nextTrust !== trust) {
-        // New trust anchors: sessions verified under the old ones must not resume.
-        ticketKeys = newTicketKeys();
-        trust = nextTrust;
-        changes.applied.push('trust');
-      }
-      server.setSecureContext(serverContextOptions(next, material, next.mtls.mode, ticketKeys));
-      // Read by tls.Server for each new connection.
-      Object.assign(server as unknown as { requestCert: boolean; rejectUnauthorized: boolean }, clientCertOptions(next.mtls.mode));
+      // New trust anchors also mean new ticket keys: sessions verified under the old ones must not resume.
+      if (tls.swap(server, next, material)) changes.applied.push('trust');
       // Also read per connection (setSecureContext does not take it): the wire form of listen.alpn.
       (server as unknown as { ALPNProtocols: Buffer | undefined }).ALPNProtocols = encodeAlpnList(next.alpn);
       admission = compileAdmission(next.mtls, { isRevoked });
@@ -168,7 +149,7 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
     stats: (): WorkerStats => ({ ...stats.snapshot(), live_serials: [...bySerial.keys()] }),
     async drain(deadlineMs) {
       draining = true;
-      unsubscribe();
+      tls.close();
       const forced = await live.drain(server, deadlineMs, (socket) => socket.destroy());
       guard.close();
       return forced;
