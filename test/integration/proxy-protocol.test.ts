@@ -94,6 +94,10 @@ describe('backend.proxy_protocol: v2', () => {
       cfg,
       [
         'global',
+        // Bounded so haproxy sizes its fd table from these, not from the
+        // runner's open-files limit (a container's can be 2^30: startup then stalls).
+        '  maxconn 64',
+        '  fd-hard-limit 1024',
         '  log stdout format raw local0',
         'defaults',
         '  mode tcp',
@@ -115,8 +119,19 @@ describe('backend.proxy_protocol: v2', () => {
     const haproxy: ChildProcess = spawn('haproxy', ['-db', '-f', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
     haproxy.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     haproxy.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    let exited: string | undefined;
+    haproxy.on('error', (err) => (exited = `could not start: ${err.message}`));
+    haproxy.on('exit', (code, signal) => (exited = `exited with ${code ?? signal}`));
     try {
-      await waitFor(() => portOpen(haproxyPort), { what: `haproxy to listen (output: ${out})` });
+      await waitFor(
+        async () => {
+          if (exited) throw new Error(`haproxy ${exited} before listening; it printed: ${out}`);
+          return portOpen(haproxyPort);
+        },
+        { timeoutMs: 20_000, what: 'haproxy to listen' },
+      ).catch((err: Error) => {
+        throw new Error(`${err.message} (haproxy printed: ${out || 'nothing'})`);
+      });
       proxy = await startProxy(testSpec({ backendPort: haproxyPort, proxy_protocol: 'v2' }), serverMaterial(server, [pki.caPem]));
       const { reply, localPort } = await pingThrough(proxy.port);
       expect(reply).toBe('ping');
