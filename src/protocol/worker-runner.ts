@@ -15,6 +15,7 @@ import { toWireError } from './errors.js';
 // message in both directions (src/supervisor/worker-handle.ts), so no worker loads zod.
 import type { ConnectionEvent, FromWorker, TlsMaterial, ToWorker, WorkerSpec, WorkerStats } from './messages.js';
 import { createWorkerLogger } from './worker-log.js';
+import { compactHeap } from '../util/heap-compact.js';
 import { crashWorkerForTest, onSupervisorMessages, type MessagePortLike } from './worker-port.js';
 
 const FLUSH_MS = 100;
@@ -116,6 +117,8 @@ export function runWorker(port: MessagePortLike, kind: WorkerKind, makeLogger: (
             ...(started.backendReady === undefined ? {} : { backend_ready: started.backendReady }),
             ...(started.reason ? { reason: started.reason } : {}),
           });
+          // Listening: give back what starting grew (the worker's young generation) before the first client.
+          setImmediate(compactHeap);
         } catch (err) {
           send({ type: 'start_failed', error: toWireError(err, where) });
         }

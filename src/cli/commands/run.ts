@@ -10,6 +10,7 @@ import { createAcmeManager } from '../../acme/manager.js';
 import { loadConfigFile } from '../../config/load.js';
 import { startExpiryWarnings } from '../../renew/expiry-warnings.js';
 import { runSidecar } from '../../app/run-sidecar.js';
+import { compactHeap } from '../../util/heap-compact.js';
 import type { CliContext } from '../context.js';
 
 export function registerRunCommand(program: Command, ctx: CliContext): void {
@@ -52,6 +53,8 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
           set: (domain, certPem, keyPem) => sidecar.supervisor.acmeChallenge(service, domain, { certPem, keyPem }),
           delete: (domain) => sidecar.supervisor.acmeChallenge(service, domain, undefined),
         }));
+        // Started: give back what loading grew and an idle sidecar never uses again.
+        setImmediate(compactHeap);
         await sidecar.done;
         acme.close();
         warnings.close();
