@@ -1,5 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ghostunnelArgs, haproxyConfig, nginxConfig, type ForeignProxyOptions } from '../../../bench/foreign-configs.js';
+
+const ghostunnelOnPath = spawnSync('ghostunnel', ['--version']).error === undefined;
 
 const base: ForeignProxyOptions = { port: 41000, backendPort: 42000, certFile: '/d/server.pem', keyFile: '/d/server.key', caFile: '/d/ca.pem', workers: 2, maxConnections: 9_700 };
 
@@ -38,5 +41,14 @@ describe('bench foreign proxy configs', () => {
     const args = ghostunnelArgs(base);
     expect(args[0]).toBe('server');
     expect(args.join(' ')).toContain('--listen 127.0.0.1:41000 --target 127.0.0.1:42000 --cert /d/server.pem --key /d/server.key --cacert /d/ca.pem --allow-all');
+  });
+
+  it.skipIf(!ghostunnelOnPath)('every flag ghostunnelArgs passes is one the installed ghostunnel lists in `server --help`', () => {
+    // ghostunnel 1.7.3 (built with Go 1.19) exits with "unknown long flag" on e.g. --max-concurrent-conns, added later.
+    const help = spawnSync('ghostunnel', ['server', '--help'], { encoding: 'utf8' });
+    const listed = new Set([...`${help.stdout}${help.stderr}`.matchAll(/--(?:\[no-\])?([a-z][a-z0-9-]*)/g)].map((m) => `--${m[1]}`));
+    expect(listed.has('--listen')).toBe(true);
+    const flags = ghostunnelArgs(base).filter((a) => a.startsWith('--'));
+    expect(flags.filter((f) => !listed.has(f))).toEqual([]);
   });
 });
