@@ -60,7 +60,11 @@ function killQuietly(pid: number) {
 }
 
 const found = availableTargets();
-const targets = (args.targets ? (args.targets.split(',') as TargetName[]) : found).filter((t) => found.includes(t));
+const asked = args.targets ? (args.targets.split(',') as TargetName[]) : found;
+const missing = asked.filter((t) => !found.includes(t));
+if (missing.length) process.stderr.write(`bench: skipping ${missing.join(', ')}: not a target, or not on the PATH (targets here: ${found.join(', ')})\n`);
+const targets = asked.filter((t) => found.includes(t));
+if (targets.length === 0) throw new Error('bench: no target to measure');
 const started: RunningTarget[] = [];
 const watchdog = setTimeout(() => {
   process.stderr.write(`bench: watchdog fired after ${WATCHDOG_MS / 1000}s; stopping\n`);
