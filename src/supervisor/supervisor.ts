@@ -29,6 +29,8 @@ export interface SupervisorMetrics {
   active(service: string, count: number): void;
   certificate(service: string, notAfter: Date): void;
   revocations(count: number): void;
+  /** An MCP front's pinning and rate-limit counters, cumulative for the service (keys from protocol/mcp-counters.ts). */
+  mcp?(service: string, counts: Readonly<Record<string, number>>): void;
 }
 
 export interface SupervisorOptions {
@@ -166,7 +168,11 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
       testHooks: options.testHooks ?? false,
       backoffMs: options.restartBackoffMs ?? 100,
       onEvents: (events) => {
-        if (m.handle) options.metrics?.active(svc.name, m.handle.stats.active);
+        if (m.handle) {
+          const stats = m.handle.stats;
+          options.metrics?.active(svc.name, stats.active);
+          if (stats.mcp) options.metrics?.mcp?.(svc.name, stats.mcp);
+        }
         record(svc.name, events);
       },
     }));
