@@ -10,13 +10,15 @@
  * `tlsmcp_revocation_events_total`; the walkthrough's
  * `tlsmcp_handshake_duration_ms` is `tlsmcp_handshake_duration_seconds`.
  * The registry also carries prom-client's default process and Node.js metrics
- * and `tlsmcp_build_info`. The supervisor drops the score's own probes before
+ * and `tlsmcp_build_info`, and the MCP front's pinning and rate-limit counters
+ * (./mcp-metrics.ts). The supervisor drops the score's own probes before
  * they reach these hooks (src/score/probe-marks.ts).
  */
 import { getFips } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ConnectionEvent } from '../protocol/messages.js';
 import type { SupervisorMetrics } from '../supervisor/supervisor.js';
+import { createMcpMetrics } from './mcp-metrics.js';
 
 export interface ProxyMetrics extends SupervisorMetrics {
   registry: Registry;
@@ -104,6 +106,7 @@ export function createProxyMetrics({ clock = () => new Date(), version = 'unknow
     },
   });
   const revocations = new Counter({ name: 'tlsmcp_revocation_events_total', help: 'Certificate revocations processed (pushed to the workers).', registers: [registry] });
+  const mcp = createMcpMetrics(registry);
 
   return {
     registry,
@@ -129,5 +132,6 @@ export function createProxyMetrics({ clock = () => new Date(), version = 'unknow
     revocations(count) {
       revocations.inc(count);
     },
+    mcp,
   };
 }

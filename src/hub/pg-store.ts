@@ -18,7 +18,8 @@ import type { Logger } from '../logger.js';
 import { backoffDelay } from './backoff.js';
 import { PG_MIGRATIONS, type Migration } from './migrations/postgres.js';
 import type { ConsumeTokenResult, HubStore } from './store.js';
-import { feedEntrySchema, policySchema, type Delivery, type FeedEntry, type FleetEvent, type Instance, type PolicyRecord, type Revocation, type StoredEvent } from './types.js';
+import { createRowMappers, jsonAsIs, type Row } from './store-rows.js';
+import type { FeedEntry, FleetEvent, PolicyRecord } from './types.js';
 
 /** The channel feed appends notify on. */
 export const FEED_CHANNEL = 'tlsmcp_hub_feed';
@@ -44,7 +45,6 @@ export interface PgStoreOptions {
   migrations?: readonly Migration[];
 }
 
-type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
 /** The URL without its password, for messages and logs. */
@@ -62,32 +62,7 @@ export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url);
 }
 
-const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-
-function instanceOf(row: Row): Instance {
-  return {
-    id: String(row.id),
-    service_id: String(row.service_id),
-    cert_serial: String(row.cert_serial),
-    cert_id: String(row.cert_id),
-    server_cert_id: str(row.server_cert_id),
-    enrolled_at: String(row.enrolled_at),
-    last_seen: str(row.last_seen),
-    version: str(row.version),
-    cert_not_after: String(row.cert_not_after),
-    sync_latency_ms: num(row.sync_latency_ms),
-    cursor: num(row.cursor),
-  };
-}
-
-function revocationOf(row: Row): Revocation {
-  return { serial: String(row.serial), id: String(row.id), reason: row.reason as Revocation['reason'], revoked_at: String(row.revoked_at) };
-}
-
-function feedOf(row: Row): FeedEntry {
-  return feedEntrySchema.parse({ seq: Number(row.seq), type: row.type, at: row.at, data: row.data });
-}
+const rows = createRowMappers(jsonAsIs);
 
 function databaseError(url: string, err: unknown): TlsmcpError {
   return new TlsmcpError('ERR_HUB_DATABASE', `hub.database_url ${redactDatabaseUrl(url)}: ${(err as Error).message}`, {
@@ -208,9 +183,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgHubStore> 
   const lockFeed = (c: Queryable) => c.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
 
   async function policyRecord(c: Queryable, serviceId: string): Promise<PolicyRecord> {
-    const row = (await c.query<Row>('SELECT data, updated_at, version FROM hub_policies WHERE service_id = $1', [serviceId])).rows[0];
-    if (!row) return { service_id: serviceId, policy: policySchema.parse({}), updated_at: null, version: 0 };
-    return { service_id: serviceId, policy: policySchema.parse(row.data), updated_at: String(row.updated_at), version: Number(row.version) };
+    return rows.policy(serviceId, (await c.query<Row>('SELECT data, updated_at, version FROM hub_policies WHERE service_id = $1', [serviceId])).rows[0]);
   }
 
   const lastSeq = async () => Number((await one('SELECT COALESCE(MAX(seq), 0) AS seq FROM hub_feed'))!.seq);
@@ -246,11 +219,11 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgHubStore> 
 
     async instanceBySerial(serial) {
       const row = await one('SELECT * FROM hub_instances WHERE cert_serial = $1', [serial]);
-      return row ? instanceOf(row) : undefined;
+      return row ? rows.instance(row) : undefined;
     },
 
     async listInstances() {
-      return (await all('SELECT * FROM hub_instances ORDER BY enrolled_at, id')).map(instanceOf);
+      return (await all('SELECT * FROM hub_instances ORDER BY enrolled_at, id')).map(rows.instance);
     },
 
     async rebindInstance(id, f) {
@@ -272,7 +245,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgHubStore> 
         // Under the feed lock, so two replicas revoking the same serial store it once.
         await lockFeed(c);
         const existing = (await c.query<Row>('SELECT r.*, f.at AS at FROM hub_revocations r JOIN hub_feed f ON f.seq = r.seq WHERE r.serial = $1', [rev.serial])).rows[0];
-        if (existing) return { seq: Number(existing.seq), type: 'revocation' as const, at: String(existing.at), data: revocationOf(existing) };
+        if (existing) return rows.revocationEntry(existing);
         const seq = await appendFeed(c, 'revocation', rev.revoked_at, rev);
         await c.query('INSERT INTO hub_revocations (serial, id, reason, revoked_at, seq) VALUES ($1, $2, $3, $4, $5)', [rev.serial, rev.id, rev.reason, rev.revoked_at, seq]);
         return { seq, type: 'revocation' as const, at: rev.revoked_at, data: rev };
@@ -281,7 +254,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgHubStore> 
 
     async revocation(serial) {
       const row = await one('SELECT * FROM hub_revocations WHERE serial = $1', [serial]);
-      return row ? revocationOf(row) : undefined;
+      return row ? rows.revocation(row) : undefined;
     },
 
     async revocationsSince(since) {
@@ -289,10 +262,10 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgHubStore> 
       const client = await pool.connect();
       try {
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        const rows = (await client.query<Row>('SELECT * FROM hub_revocations WHERE seq > $1 ORDER BY seq', [since ?? 0])).rows;
+        const found = (await client.query<Row>('SELECT * FROM hub_revocations WHERE seq > $1 ORDER BY seq', [since ?? 0])).rows;
         const cursor = Number((await client.query<Row>('SELECT COALESCE(MAX(seq), 0) AS seq FROM hub_feed')).rows[0]!.seq);
         await client.query('COMMIT');
-        return { revocations: rows.map(revocationOf), cursor };
+        return { revocations: found.map(rows.revocation), cursor };
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
@@ -302,7 +275,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgHubStore> 
     },
 
     async feedSince(since) {
-      return (await all('SELECT * FROM hub_feed WHERE seq > $1 ORDER BY seq', [since])).map(feedOf);
+      return (await all('SELECT * FROM hub_feed WHERE seq > $1 ORDER BY seq', [since])).map(rows.feed);
     },
 
     lastSeq,
@@ -333,10 +306,10 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgHubStore> 
     },
 
     async listEvents({ limit = 1000, kind } = {}) {
-      const rows = kind
+      const found = kind
         ? await all("SELECT * FROM hub_events WHERE data->>'kind' = $1 ORDER BY seq DESC LIMIT $2", [kind, limit])
         : await all('SELECT * FROM hub_events ORDER BY seq DESC LIMIT $1', [limit]);
-      return rows.map((r): StoredEvent => ({ ...(r.data as FleetEvent), seq: Number(r.seq), instance_id: String(r.instance_id), received_at: String(r.received_at) }));
+      return found.map(rows.event);
     },
 
     async addWebhook(w) {
@@ -344,7 +317,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgHubStore> 
     },
 
     async listWebhooks() {
-      return (await all('SELECT * FROM hub_webhooks ORDER BY created_at')).map((r) => ({ id: String(r.id), url: String(r.url), secret: String(r.secret), created_at: String(r.created_at) }));
+      return (await all('SELECT * FROM hub_webhooks ORDER BY created_at')).map(rows.webhook);
     },
 
     async addDelivery(webhookId, seq, at) {
@@ -356,17 +329,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgHubStore> 
     },
 
     async listDeliveries() {
-      return (await all('SELECT * FROM hub_deliveries ORDER BY id')).map(
-        (r): Delivery => ({
-          id: Number(r.id),
-          webhook_id: String(r.webhook_id),
-          seq: Number(r.seq),
-          status: r.status as Delivery['status'],
-          attempts: Number(r.attempts),
-          last_error: str(r.last_error),
-          updated_at: String(r.updated_at),
-        }),
-      );
+      return (await all('SELECT * FROM hub_deliveries ORDER BY id')).map(rows.delivery);
     },
 
     async close() {

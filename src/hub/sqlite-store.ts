@@ -8,7 +8,8 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { ConsumeTokenResult, HubStore, TokenRow } from './store.js';
-import { feedEntrySchema, policySchema, type Delivery, type FeedEntry, type FleetEvent, type Instance, type Policy, type PolicyRecord, type Revocation, type StoredEvent, type Webhook } from './types.js';
+import { createRowMappers, jsonFromText, type Row } from './store-rows.js';
+import type { FeedEntry, FleetEvent, Policy, PolicyRecord } from './types.js';
 
 const MIGRATIONS = [
   `CREATE TABLE tokens (hash TEXT PRIMARY KEY, service_id TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT);
@@ -23,31 +24,7 @@ const MIGRATIONS = [
      attempts INTEGER NOT NULL, last_error TEXT, updated_at TEXT NOT NULL);`,
 ];
 
-type Row = Record<string, unknown>;
-
-function instanceOf(row: Row): Instance {
-  return {
-    id: String(row.id),
-    service_id: String(row.service_id),
-    cert_serial: String(row.cert_serial),
-    cert_id: String(row.cert_id),
-    server_cert_id: row.server_cert_id === null ? null : String(row.server_cert_id),
-    enrolled_at: String(row.enrolled_at),
-    last_seen: row.last_seen === null ? null : String(row.last_seen),
-    version: row.version === null ? null : String(row.version),
-    cert_not_after: String(row.cert_not_after),
-    sync_latency_ms: row.sync_latency_ms === null ? null : Number(row.sync_latency_ms),
-    cursor: row.cursor === null ? null : Number(row.cursor),
-  };
-}
-
-function revocationOf(row: Row): Revocation {
-  return { serial: String(row.serial), id: String(row.id), reason: row.reason as Revocation['reason'], revoked_at: String(row.revoked_at) };
-}
-
-function feedOf(row: Row): FeedEntry {
-  return feedEntrySchema.parse({ seq: Number(row.seq), type: row.type, at: row.at, data: JSON.parse(String(row.data)) });
-}
+const rows = createRowMappers(jsonFromText);
 
 /** Opens (and migrates) the store at `path`; the file is 0600. */
 export function openSqliteStore(path: string): HubStore {
@@ -81,9 +58,7 @@ export function openSqliteStore(path: string): HubStore {
   }
 
   function policyRecord(serviceId: string): PolicyRecord {
-    const row = db.prepare('SELECT data, updated_at, version FROM policies WHERE service_id = ?').get(serviceId) as Row | undefined;
-    if (!row) return { service_id: serviceId, policy: policySchema.parse({}), updated_at: null, version: 0 };
-    return { service_id: serviceId, policy: policySchema.parse(JSON.parse(String(row.data))), updated_at: String(row.updated_at), version: Number(row.version) };
+    return rows.policy(serviceId, db.prepare('SELECT data, updated_at, version FROM policies WHERE service_id = ?').get(serviceId) as Row | undefined);
   }
 
   const store: HubStore = {
@@ -115,11 +90,11 @@ export function openSqliteStore(path: string): HubStore {
 
     async instanceBySerial(serial) {
       const row = db.prepare('SELECT * FROM instances WHERE cert_serial = ?').get(serial) as Row | undefined;
-      return row ? instanceOf(row) : undefined;
+      return row ? rows.instance(row) : undefined;
     },
 
     async listInstances() {
-      return (db.prepare('SELECT * FROM instances ORDER BY enrolled_at, id').all() as Row[]).map(instanceOf);
+      return (db.prepare('SELECT * FROM instances ORDER BY enrolled_at, id').all() as Row[]).map(rows.instance);
     },
 
     async rebindInstance(id, f) {
@@ -141,7 +116,7 @@ export function openSqliteStore(path: string): HubStore {
     async addRevocation(rev) {
       return tx(() => {
         const existing = db.prepare('SELECT r.*, f.at AS at FROM revocations r JOIN feed f ON f.seq = r.seq WHERE r.serial = ?').get(rev.serial) as Row | undefined;
-        if (existing) return { seq: Number(existing.seq), type: 'revocation' as const, at: String(existing.at), data: revocationOf(existing) };
+        if (existing) return rows.revocationEntry(existing);
         const seq = appendFeed('revocation', rev.revoked_at, rev);
         db.prepare('INSERT INTO revocations (serial, id, reason, revoked_at, seq) VALUES (?, ?, ?, ?, ?)').run(rev.serial, rev.id, rev.reason, rev.revoked_at, seq);
         return { seq, type: 'revocation' as const, at: rev.revoked_at, data: rev };
@@ -150,23 +125,23 @@ export function openSqliteStore(path: string): HubStore {
 
     async revocation(serial) {
       const row = db.prepare('SELECT * FROM revocations WHERE serial = ?').get(serial) as Row | undefined;
-      return row ? revocationOf(row) : undefined;
+      return row ? rows.revocation(row) : undefined;
     },
 
     async revocationsSince(since) {
       // One read transaction so the cursor matches the rows.
       db.exec('BEGIN');
       try {
-        const rows = db.prepare('SELECT * FROM revocations WHERE seq > ? ORDER BY seq').all(since ?? 0) as Row[];
+        const found = db.prepare('SELECT * FROM revocations WHERE seq > ? ORDER BY seq').all(since ?? 0) as Row[];
         const cursor = Number((db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM feed').get() as Row).seq);
-        return { revocations: rows.map(revocationOf), cursor };
+        return { revocations: found.map(rows.revocation), cursor };
       } finally {
         db.exec('COMMIT');
       }
     },
 
     async feedSince(since) {
-      return (db.prepare('SELECT * FROM feed WHERE seq > ? ORDER BY seq').all(since) as Row[]).map(feedOf);
+      return (db.prepare('SELECT * FROM feed WHERE seq > ? ORDER BY seq').all(since) as Row[]).map(rows.feed);
     },
 
     async lastSeq() {
@@ -198,10 +173,13 @@ export function openSqliteStore(path: string): HubStore {
     },
 
     async listEvents({ limit = 1000, kind } = {}) {
-      const rows = db.prepare('SELECT * FROM events ORDER BY seq DESC LIMIT ?').all(limit) as Row[];
-      return rows
-        .map((r): StoredEvent => ({ ...(JSON.parse(String(r.data)) as FleetEvent), seq: Number(r.seq), instance_id: String(r.instance_id), received_at: String(r.received_at) }))
-        .filter((e) => !kind || e.kind === kind);
+      // The kind is filtered before the limit, as the PostgreSQL store does: the newest `limit` events of that kind.
+      const found = (
+        kind
+          ? db.prepare("SELECT * FROM events WHERE json_extract(data, '$.kind') = ? ORDER BY seq DESC LIMIT ?").all(kind, limit)
+          : db.prepare('SELECT * FROM events ORDER BY seq DESC LIMIT ?').all(limit)
+      ) as Row[];
+      return found.map(rows.event);
     },
 
     async addWebhook(w) {
@@ -209,12 +187,7 @@ export function openSqliteStore(path: string): HubStore {
     },
 
     async listWebhooks() {
-      return (db.prepare('SELECT * FROM webhooks ORDER BY created_at').all() as Row[]).map((r) => ({
-        id: String(r.id),
-        url: String(r.url),
-        secret: String(r.secret),
-        created_at: String(r.created_at),
-      })) as (Webhook & { secret: string })[];
+      return (db.prepare('SELECT * FROM webhooks ORDER BY created_at').all() as Row[]).map(rows.webhook);
     },
 
     async addDelivery(webhookId, seq, at) {
@@ -226,17 +199,7 @@ export function openSqliteStore(path: string): HubStore {
     },
 
     async listDeliveries() {
-      return (db.prepare('SELECT * FROM deliveries ORDER BY id').all() as Row[]).map(
-        (r): Delivery => ({
-          id: Number(r.id),
-          webhook_id: String(r.webhook_id),
-          seq: Number(r.seq),
-          status: r.status as Delivery['status'],
-          attempts: Number(r.attempts),
-          last_error: r.last_error === null ? null : String(r.last_error),
-          updated_at: String(r.updated_at),
-        }),
-      );
+      return (db.prepare('SELECT * FROM deliveries ORDER BY id').all() as Row[]).map(rows.delivery);
     },
 
     async close() {

@@ -64,7 +64,7 @@ export interface McpFrontOptions {
 export interface McpFrontStats {
   sessions: number;
   /** Definition changes seen (one per session that saw each), calls refused for a held-back definition, calls over a rate limit. */
-  mcp: { definition_changes: number; pinning_refused: number; rate_limited: number };
+  mcp: { definition_changes: number; pinning_refused: number; rate_limited: number; counters: Record<string, number> };
   connections: { active: number; accepted: number; rejected: number; rejected_by_reason: Record<string, number> };
 }
 
@@ -309,7 +309,7 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
     },
     stats: () => ({
       sessions: sessions.size,
-      mcp: { definition_changes: pinning?.stats().changes ?? 0, pinning_refused: pinning?.stats().refused ?? 0, rate_limited: limiter.refused },
+      mcp: { definition_changes: pinning?.stats().changes ?? 0, pinning_refused: pinning?.stats().refused ?? 0, rate_limited: limiter.refused, counters: { ...pinning?.stats().counters, ...limiter.counters() } },
       connections: { ...stats, rejected_by_reason: { ...stats.rejected_by_reason } } }),
     close() {
       closing ??= (async () => {

@@ -9,6 +9,7 @@
  */
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { Logger } from '../logger.js';
+import { mcpCounterKey, type McpCounter } from '../protocol/mcp-counters.js';
 import type { AuditEvent } from '../state/audit-log.js';
 import { compare, observe, record, worthRecording, type Change, type HashCache } from './pinning-compare.js';
 import { PIN_LISTS, type PinKind } from './pinning-hash.js';
@@ -42,7 +43,8 @@ export interface SessionPinning {
 export interface ServicePinning {
   readonly mode: PinningMode;
   session(agent: PinningAgent): SessionPinning;
-  stats(): { changes: number; refused: number };
+  /** Totals, and `counters` by their metric labels (src/protocol/mcp-counters.ts) for Prometheus. */
+  stats(): { changes: number; refused: number; counters: Record<string, number> };
 }
 
 export interface ServicePinningOptions {
@@ -60,6 +62,12 @@ export function createServicePinning(options: ServicePinningOptions): ServicePin
   const { service, mode, store, logger } = options;
   const now = options.now ?? (() => new Date());
   const counts = { changes: 0, refused: 0 };
+  const counters: Record<string, number> = {};
+  // `tool` is a name the backend listed, never one only the agent sent: the labels stay bounded.
+  const count = (c: McpCounter) => {
+    const key = mcpCounterKey(c);
+    counters[key] = (counters[key] ?? 0) + 1;
+  };
   const hashes: HashCache = new Map();
   const pinnedHash = (kind: PinKind, name: string) => {
     try {
@@ -78,7 +86,7 @@ export function createServicePinning(options: ServicePinningOptions): ServicePin
 
   return {
     mode,
-    stats: () => ({ ...counts }),
+    stats: () => ({ ...counts, counters: { ...counters } }),
     session(agent) {
       const who = agent.cn ?? (agent.serial ? `serial ${agent.serial}` : 'unknown agent');
       /** Per kind: name → hash of the definition this session was last served, and whether it was held back. */
@@ -90,6 +98,7 @@ export function createServicePinning(options: ServicePinningOptions): ServicePin
         if (reported.has(id)) return;
         reported.add(id);
         counts.changes += 1;
+        count({ metric: 'definition_changes', kind: c.kind, tool: c.name, outcome: c.change });
         options.audit({
           time: now().toISOString(),
           kind: 'tool_definition_changed',
@@ -159,6 +168,7 @@ export function createServicePinning(options: ServicePinningOptions): ServicePin
           const noun = NOUN[kind];
           if (!entry) {
             counts.refused += 1;
+            count({ metric: 'pinning_refused', kind, tool: '', outcome: 'unlisted' });
             return {
               message: `${noun} "${name}" of service "${service}" is not in the backend's ${PIN_LISTS[kind].method} answer, so it has no pin; tlsmcp refuses it (pinning.mode: block)`,
               data: { code: 'ERR_TOOL_DEFINITION_CHANGED', [kind === 'tool' ? 'tool' : kind]: name, change: 'unlisted', fix: `list the ${PIN_LISTS[kind].field} again; if the backend lists it as new, approve it: ${approveHint(name)}` },
@@ -172,6 +182,7 @@ export function createServicePinning(options: ServicePinningOptions): ServicePin
           }
           const c = entry.held;
           counts.refused += 1;
+          count({ metric: 'pinning_refused', kind, tool: name, outcome: c.change });
           const what = c.change === 'added' ? 'is new since the definitions were pinned' : `changed since it was pinned (${c.diff.join('; ')})`;
           return {
             message: `${noun} "${name}" of service "${service}" ${what}; tlsmcp holds it back until an operator approves it (pinning.mode: block). Approve with: ${approveHint(name)}`,

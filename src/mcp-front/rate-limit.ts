@@ -7,6 +7,7 @@
  * calls_per_minute, at least 1). One clock is passed in.
  */
 import type { RateLimitConfig } from '../config/primitives.js';
+import { mcpCounterKey } from '../protocol/mcp-counters.js';
 import { compileRules, type MatchableIdentity, type RuleSpec } from '../core/authorization.js';
 
 export interface RateVerdict {
@@ -21,6 +22,8 @@ export interface RateLimiter {
   /** Takes one token from `key`'s bucket under `limit` (undefined: unlimited). */
   take(key: string, limit: RateLimitConfig | undefined): RateVerdict;
   readonly refused: number;
+  /** `refused` keyed for Prometheus (src/protocol/mcp-counters.ts). */
+  counters(): Record<string, number>;
 }
 
 interface Bucket {
@@ -28,6 +31,8 @@ interface Bucket {
   at: number;
   limit: RateLimitConfig;
 }
+
+const REFUSED_KEY = mcpCounterKey({ metric: 'rate_limited', kind: '', tool: '', outcome: 'refused' });
 
 /** Buckets idle this long are full again and are forgotten. */
 const FORGET_AFTER_MS = 10 * 60_000;
@@ -47,6 +52,9 @@ export function createRateLimiter({ now = () => Date.now() }: { now?: () => numb
   return {
     get refused() {
       return refused;
+    },
+    counters() {
+      return refused ? { [REFUSED_KEY]: refused } : {};
     },
     take(key, limit) {
       if (!limit) return { allowed: true, retryAfterMs: 0 };

@@ -31,8 +31,8 @@ export const mcpFrontWorkerKind: WorkerKind = {
       ...(mcp.sessions ? { sessionLimits: { idleTimeoutMs: mcp.sessions.idle_timeout, maxPerIdentity: mcp.sessions.max_per_identity, maxTotal: mcp.sessions.max_total } } : {}),
     });
     const stats = () => {
-      const c = front.stats().connections;
-      return { ...c, bytes_in: 0, bytes_out: 0 };
+      const { connections, mcp } = front.stats();
+      return { ...connections, bytes_in: 0, bytes_out: 0, mcp: mcp.counters };
     };
     return {
       async start() {

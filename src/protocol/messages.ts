@@ -127,6 +127,8 @@ export const workerStatsSchema = z.object({
   bytes_out: z.number(),
   /** Client certificate serials in live connections (server mode), for the score's revoked-in-use rule. */
   live_serials: z.array(z.string()).optional(),
+  /** MCP fronts: pinning and rate-limit counters by their labels (keys from ./mcp-counters.ts). */
+  mcp: z.record(z.string(), z.number()).optional(),
 });
 export type WorkerStats = z.infer<typeof workerStatsSchema>;
 

@@ -38,11 +38,16 @@ export function renewTargets(config: Config, inventory: CertView[]): RenewTarget
       }
       const cc = config.client_cert;
       const current = newest(inventory.filter((c) => c.type === 'client' && c.service === svc.name && c.cn === svc.name && live(c)));
-      const renewBefore = (c: CertView) => cc.renew_before ?? Math.floor((Date.parse(c.not_after) - Date.parse(c.not_before)) / 3);
+      const renewBefore = (c: CertView) => clientRenewBefore(cc, Date.parse(c.not_before), Date.parse(c.not_after));
       targets.push({ kind: 'ca', service: svc.name, certType: 'client', current, renewBefore, overlap: cc.overlap });
     }
   }
   return targets;
+}
+
+/** How long before expiry a client certificate is renewed: `client_cert.renew_before`, else when a third of its lifetime is left. */
+export function clientRenewBefore(cc: Pick<Config['client_cert'], 'renew_before'>, notBefore: number, notAfter: number): number {
+  return cc.renew_before ?? Math.floor((notAfter - notBefore) / 3);
 }
 
 /** When a CA certificate is due for renewal (ms since the epoch). */

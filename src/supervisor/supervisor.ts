@@ -14,6 +14,7 @@ import type { Logger } from '../logger.js';
 import type { AuditLog } from '../state/audit-log.js';
 import { statePaths } from '../state/state-dir.js';
 import type { ConnectionEvent } from '../protocol/messages.js';
+import { autoRenewAt } from '../renew/auto-renew.js';
 import { createScoreProbeMarks } from '../score/probe-marks.js';
 import { watchFiles, type FileWatcher } from './file-watcher.js';
 import { resolveMaterial, type ResolvedMaterial } from './tls-material.js';
@@ -29,6 +30,8 @@ export interface SupervisorMetrics {
   active(service: string, count: number): void;
   certificate(service: string, notAfter: Date): void;
   revocations(count: number): void;
+  /** An MCP front's pinning and rate-limit counters, cumulative for the service (keys from protocol/mcp-counters.ts). */
+  mcp?(service: string, counts: Readonly<Record<string, number>>): void;
 }
 
 export interface SupervisorOptions {
@@ -115,9 +118,11 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
 
   function scheduleRenewal(m: Managed) {
     clearTimeout(m.renewTimer);
-    // server_cert.auto_renew: false leaves renewal to `tlsmcp renew --watch`.
-    if (m.resolved?.source !== 'ca' || !m.svc.server_cert.auto_renew) return;
-    const at = m.resolved.notAfter.getTime() - m.svc.server_cert.renew_before;
+    // Local-CA certificates only; server_cert.auto_renew (server mode) or client_cert.auto_renew
+    // (client mode) false leaves renewal to `tlsmcp renew --watch`.
+    if (m.resolved?.source !== 'ca') return;
+    const at = autoRenewAt(m.svc, config.client_cert, m.resolved.material.certPem);
+    if (at === undefined) return;
     const wait = Math.max(0, Math.min(at - clock().getTime(), MAX_TIMER_MS));
     m.renewTimer = setTimeout(() => {
       logger.info({ event: 'cert_renew', service: m.svc.name }, 'renewing the CA-issued certificate');
@@ -166,7 +171,11 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
       testHooks: options.testHooks ?? false,
       backoffMs: options.restartBackoffMs ?? 100,
       onEvents: (events) => {
-        if (m.handle) options.metrics?.active(svc.name, m.handle.stats.active);
+        if (m.handle) {
+          const stats = m.handle.stats;
+          options.metrics?.active(svc.name, stats.active);
+          if (stats.mcp) options.metrics?.mcp?.(svc.name, stats.mcp);
+        }
         record(svc.name, events);
       },
     }));

@@ -5,6 +5,7 @@
  * per core and the kernel spreads connections across them.
  */
 import { availableParallelism } from 'node:os';
+import { addCounts } from '../protocol/mcp-counters.js';
 import type { WorkerStats } from '../protocol/messages.js';
 import type { WorkerHandle } from './worker-handle.js';
 
@@ -29,6 +30,7 @@ function sumStats(all: WorkerStats[]): WorkerStats {
     out.bytes_out += s.bytes_out;
     for (const [k, v] of Object.entries(s.rejected_by_reason)) out.rejected_by_reason[k] = (out.rejected_by_reason[k] ?? 0) + v;
     if (s.live_serials) out.live_serials = [...(out.live_serials ?? []), ...s.live_serials];
+    if (s.mcp) out.mcp = addCounts(out.mcp ?? {}, s.mcp);
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
 import { TlsmcpError } from '../errors.js';
 import { fromWireError } from '../protocol/errors.js';
+import { addCounts } from '../protocol/mcp-counters.js';
 import { fromWorkerSchema, toWorkerSchema, type ConnectionEvent, type FromWorker, type TlsMaterial, type ToWorker, type WorkerSpec, type WorkerStats } from '../protocol/messages.js';
 import type { WorkerState } from './types.js';
 import type { WorkerEntry } from './worker-entry.js';
@@ -102,6 +103,7 @@ export function createWorkerHandle(options: WorkerHandleOptions): WorkerHandle {
       bytes_in: base.bytes_in + current.bytes_in,
       bytes_out: base.bytes_out + current.bytes_out,
       ...(current.live_serials ? { live_serials: current.live_serials } : {}),
+      ...(base.mcp || current.mcp ? { mcp: addCounts(addCounts({}, base.mcp), current.mcp) } : {}),
     };
   };
 

@@ -14,7 +14,9 @@ export const TLSMCP_BIN = join(import.meta.dirname, '../../bin/tlsmcp.js');
 
 export interface RunningTlsmcp {
   child: ChildProcess;
+  /** The first service's port. */
   port: number;
+  /** The admin endpoint's base URL ('' when the config turns it off). */
   admin: string;
   stderr(): string;
   /** Another `tlsmcp` invocation on the same state dir. */
@@ -22,7 +24,19 @@ export interface RunningTlsmcp {
   stop(): Promise<void>;
 }
 
-export async function startTlsmcpRun(o: { dir: string; stateDir: string; config: string[]; args?: string[] }): Promise<RunningTlsmcp> {
+export interface StartTlsmcpRunOptions {
+  /** Where the config file (tlsmcp.yaml) is written. */
+  dir: string;
+  stateDir: string;
+  /** The config's lines. */
+  config: string[];
+  /** Global options before `run` (e.g. `--log-level info`). */
+  args?: string[];
+  /** How long to wait for the runtime file: a loaded 2-core machine took over 15 s to start `tlsmcp run` from source (tsx compiles the workers too). */
+  startTimeoutMs?: number;
+}
+
+export async function startTlsmcpRun(o: StartTlsmcpRunOptions): Promise<RunningTlsmcp> {
   const configFile = join(o.dir, 'tlsmcp.yaml');
   writeFileSync(configFile, [...o.config, ''].join('\n'));
   let stderr = '';
@@ -43,14 +57,14 @@ export async function startTlsmcpRun(o: { dir: string; stateDir: string; config:
     const info = await waitFor(
       () => {
         if (child.exitCode !== null) throw new Error(`tlsmcp run exited early (${child.exitCode}):\n${stderr}`);
-        return existsSync(runtimeFile) && (JSON.parse(readFileSync(runtimeFile, 'utf8')) as { admin: { port: number }; services: { listen: string }[] });
+        return existsSync(runtimeFile) && (JSON.parse(readFileSync(runtimeFile, 'utf8')) as { admin?: { port: number } | null; services: { listen: string }[] });
       },
-      { timeoutMs: 20_000, what: 'the runtime file' },
+      { timeoutMs: o.startTimeoutMs ?? 60_000, what: 'the runtime file' },
     );
     return {
       child,
       port: Number(info.services[0]!.listen.split(':').pop()),
-      admin: `http://127.0.0.1:${info.admin.port}`,
+      admin: info.admin ? `http://127.0.0.1:${info.admin.port}` : '',
       stderr: () => stderr,
       cli: (...args) => runProcess(process.execPath, [TLSMCP_BIN, '--state', o.stateDir, ...args]),
       stop,

@@ -12,12 +12,12 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { statePaths } from '../../src/state/state-dir.js';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
-import { CLI_BIN, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
 import { writeCertFiles } from '../helpers/proxy-foreign.js';
 import { eventWithin, waitFor } from '../helpers/proxy-wait.js';
+import { startTlsmcpRun, type RunningTlsmcp } from '../helpers/tlsmcp-run.js';
 
 const HAVE_PEBBLE = existsSync('/usr/bin/pebble') && existsSync('/usr/bin/pebble-challtestsrv');
 const DOMAIN = 'api.example.test';
@@ -26,6 +26,7 @@ let pki: TestPki;
 let backend: CountingBackend;
 const children: ChildProcess[] = [];
 const sockets: TLSSocket[] = [];
+let tlsmcp: RunningTlsmcp | undefined;
 
 beforeEach(async () => {
   pki = await createTestPki();
@@ -33,6 +34,8 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.destroy();
+  await tlsmcp?.stop();
+  tlsmcp = undefined;
   for (const child of children.splice(0).reverse()) {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
@@ -102,7 +105,7 @@ async function startScenario(challenge: 'http-01' | 'tls-alpn-01') {
   }, { timeoutMs: 15_000, what: 'the Pebble directory' });
 
   const config = join(pki.dir, 'tlsmcp.yaml');
-  writeFileSync(config, [
+  const lines = [
     'admin: { address: "127.0.0.1:0" }',
     'services:',
     '  - name: api',
@@ -113,13 +116,9 @@ async function startScenario(challenge: 'http-01' | 'tls-alpn-01') {
     `      domains: [${DOMAIN}]`,
     '      renew_before: 30s',
     `      acme: { directory_url: "https://127.0.0.1:${dirPort}/dir", ca_file: "${caFile}", challenge: ${challenge}, http_port: ${httpPort}, retry_delay: 1s }`,
-    '',
-  ].join('\n'));
-  const run = start(process.execPath, [CLI_BIN, '--state', pki.stateDir, '--log-level', 'info', 'run', '--config', config]);
-  await waitFor(() => {
-    if (run.child.exitCode !== null) throw new Error(`tlsmcp run exited early:\n${run.output()}`);
-    return existsSync(statePaths(pki.stateDir).runtimeFile);
-  }, { timeoutMs: 60_000, what: 'tlsmcp run with an ACME certificate' });
+  ];
+  const run = await startTlsmcpRun({ dir: pki.dir, stateDir: pki.stateDir, config: lines, args: ['--log-level', 'info'] });
+  tlsmcp = run;
 
   const roots = (await httpsGet(`https://127.0.0.1:${mgmtPort}/roots/0`, pki.caPem)) + (await httpsGet(`https://127.0.0.1:${mgmtPort}/intermediates/0`, pki.caPem));
   const client = await pki.client('web');
@@ -152,7 +151,7 @@ describe.skipIf(!HAVE_PEBBLE)('ACME with Pebble', () => {
     expect(firstCert.issuer.CN).toMatch(/Pebble/i);
     expect(firstCert.subjectaltname).toContain(`DNS:${DOMAIN}`);
     await echo(first, 'before');
-    expect(run.output()).toContain('answering http-01 for api.example.test');
+    expect(run.stderr()).toContain('answering http-01 for api.example.test');
     expect(statSync(join(pki.stateDir, 'acme', 'account.key')).mode & 0o777).toBe(0o600);
     expect(statSync(join(pki.stateDir, 'acme', 'api', 'key.pem')).mode & 0o777).toBe(0o600);
 
@@ -163,25 +162,25 @@ describe.skipIf(!HAVE_PEBBLE)('ACME with Pebble', () => {
       s.destroy();
       return serial !== firstCert.serialNumber;
     }, { timeoutMs: 60_000, what: 'the renewed ACME certificate on new connections' }).catch((err: Error) => {
-      throw new Error(`${err.message}\n${run.output()}`);
+      throw new Error(`${err.message}\n${run.stderr()}`);
     });
-    await waitFor(() => run.output().includes('acme_renewed') || run.output().includes('acme_renew_failed'), { timeoutMs: 15_000, what: 'the renewal log' });
-    expect(run.output()).toContain('ACME certificate renewed and active for new connections');
-    expect(run.output()).not.toContain('acme_renew_failed');
+    await waitFor(() => run.stderr().includes('acme_renewed') || run.stderr().includes('acme_renew_failed'), { timeoutMs: 15_000, what: 'the renewal log' });
+    expect(run.stderr()).toContain('ACME certificate renewed and active for new connections');
+    expect(run.stderr()).not.toContain('acme_renew_failed');
     await echo(first, 'after');
     expect(run.child.exitCode).toBeNull();
     await waitFor(async () => (await status()).acme?.[0]?.failures === 0, { timeoutMs: 10_000, what: 'the ACME state in tlsmcp status' });
 
     // With the CA gone, the next renewal fails and is retried with backoff; status says so.
     pebble.child.kill('SIGKILL');
-    await waitFor(() => run.output().includes('"event":"acme_renew_failed"'), { timeoutMs: 90_000, what: 'a failed renewal' });
+    await waitFor(() => run.stderr().includes('"event":"acme_renew_failed"'), { timeoutMs: 90_000, what: 'a failed renewal' });
     const failing = await waitFor(async () => {
       const a = (await status()).acme?.[0];
       return a && a.failures >= 1 && a;
     }, { timeoutMs: 10_000, what: 'the failure in tlsmcp status' });
     // When the retry is due is a moment in time (no wall-clock assertion: a loaded machine reads status late).
     expect(Number.isFinite(Date.parse(failing.next_attempt))).toBe(true);
-    expect(run.output()).toMatch(/ACME renewal failed \(attempt 1\); retrying in 1s/);
+    expect(run.stderr()).toMatch(/ACME renewal failed \(attempt 1\); retrying in 1s/);
 
     // /health names the failing service and its last error; the metrics count the failures and give the next retry.
     const admin = JSON.parse((await runCli(['--state', pki.stateDir, '--config', config, 'status', '--json'])).stdout) as { admin: string };
@@ -202,7 +201,7 @@ describe.skipIf(!HAVE_PEBBLE)('ACME with Pebble', () => {
     expect(firstCert.issuer.CN).toMatch(/Pebble/i);
     expect(firstCert.subjectaltname).toContain(`DNS:${DOMAIN}`);
     await echo(first, 'before');
-    expect(run.output()).toContain('answering tls-alpn-01 for api.example.test');
+    expect(run.stderr()).toContain('answering tls-alpn-01 for api.example.test');
 
     // The renewal's challenge is answered by the running listener (acme-tls/1), beside the live connection.
     await waitFor(async () => {
@@ -211,11 +210,11 @@ describe.skipIf(!HAVE_PEBBLE)('ACME with Pebble', () => {
       s.destroy();
       return serial !== firstCert.serialNumber;
     }, { timeoutMs: 60_000, what: 'the certificate renewed by TLS-ALPN-01 on new connections' }).catch((err: Error) => {
-      throw new Error(`${err.message}\n${run.output()}`);
+      throw new Error(`${err.message}\n${run.stderr()}`);
     });
-    await waitFor(() => run.output().includes('acme_renewed') || run.output().includes('acme_renew_failed'), { timeoutMs: 15_000, what: 'the renewal log' });
-    expect(run.output()).not.toContain('acme_renew_failed');
-    expect(run.output()).toContain('"event":"acme_challenge_answered"');
+    await waitFor(() => run.stderr().includes('acme_renewed') || run.stderr().includes('acme_renew_failed'), { timeoutMs: 15_000, what: 'the renewal log' });
+    expect(run.stderr()).not.toContain('acme_renew_failed');
+    expect(run.stderr()).toContain('"event":"acme_challenge_answered"');
     await echo(first, 'after');
   });
 });

@@ -4,21 +4,20 @@
  * asserted) and `tlsmcp run` (a real proxy: clients with certificates the
  * project issues get through, or are refused, as the file says).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client as UndiciClient } from 'undici';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { IssueResult } from '../../src/ca/types.js';
-import { createCliSandbox, CLI_BIN, type CliSandbox } from '../helpers/cli.js';
+import { createCliSandbox, type CliSandbox } from '../helpers/cli.js';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
 import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
 import { tryEcho } from '../helpers/proxy-fixture.js';
-import { eventWithin, waitFor } from '../helpers/proxy-wait.js';
+import { waitFor } from '../helpers/proxy-wait.js';
+import { startTlsmcpRun, type RunningTlsmcp } from '../helpers/tlsmcp-run.js';
 import { shortForm, specForm, walkthroughForm } from '../helpers/seeds-forms.js';
-import { statePaths } from '../../src/state/state-dir.js';
 
 const DAY = 86_400_000;
 
@@ -155,38 +154,22 @@ describe('tlsmcp config check: the three documented forms', () => {
 describe('tlsmcp run: the documented forms serve as they say', () => {
   let pki: TestPki;
   let backend: CountingBackend;
-  let child: ChildProcess | undefined;
-  let stderr = '';
+  let running: RunningTlsmcp | undefined;
 
   beforeEach(async () => {
     pki = await createTestPki();
     backend = await startEchoBackend();
   });
   afterEach(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await eventWithin(child, 'exit', 5_000);
-    }
-    child = undefined;
+    await running?.stop();
+    running = undefined;
     await backend.close();
     pki.cleanup();
   });
 
   async function run(configText: string): Promise<number> {
-    const file = join(pki.dir, 'tlsmcp.yaml');
-    writeFileSync(file, configText);
-    stderr = '';
-    child = spawn(process.execPath, [CLI_BIN, '--state', pki.stateDir, 'run', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TLSMCP_HOME: '' } });
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const runtimeFile = statePaths(pki.stateDir).runtimeFile;
-    const info = await waitFor(
-      () => {
-        if (child?.exitCode !== null) throw new Error(`tlsmcp run exited early:\n${stderr}`);
-        return existsSync(runtimeFile) && (JSON.parse(readFileSync(runtimeFile, 'utf8')) as { services: { listen: string }[] });
-      },
-      { timeoutMs: 60_000, what: 'the runtime file' },
-    );
-    return Number(info.services[0]!.listen.split(':').pop());
+    running = await startTlsmcpRun({ dir: pki.dir, stateDir: pki.stateDir, config: [configText] });
+    return running.port;
   }
 
   it('short form (listen ":0" on every interface, mtls: required): a client with a certificate is served, one without is refused', async () => {

@@ -6,23 +6,24 @@
  * restart, and connections opened before the swap stay up.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CertView } from '../../src/ca/index.js';
-import { statePaths } from '../../src/state/state-dir.js';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
 import { CLI_BIN, runCli } from '../helpers/cli.js';
 import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
 import { tlsConnect } from '../helpers/proxy-fixture.js';
 import { eventWithin, waitFor } from '../helpers/proxy-wait.js';
+import { startTlsmcpRun, type RunningTlsmcp } from '../helpers/tlsmcp-run.js';
 
 let pki: TestPki;
 let backend: CountingBackend;
 const children: ChildProcess[] = [];
 const sockets: Socket[] = [];
+let run: RunningTlsmcp | undefined;
 
 beforeEach(async () => {
   pki = await createTestPki();
@@ -31,6 +32,8 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.destroy();
+  await run?.stop();
+  run = undefined;
   for (const child of children.splice(0)) {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
@@ -90,10 +93,10 @@ describe('tlsmcp renew --watch', () => {
   it('replaces a server and a client certificate with overlap; the swap reaches new connections of a running tlsmcp run and live ones stay up', { timeout: 180_000 }, async () => {
     const apiPort = await freePort();
     const edgePort = await freePort();
-    const config = join(pki.dir, 'tlsmcp.yaml');
-    writeFileSync(
-      config,
-      [
+    run = await startTlsmcpRun({
+      dir: pki.dir,
+      stateDir: pki.stateDir,
+      config: [
         'admin: { address: "127.0.0.1:0" }',
         'server_cert: { ttl: 24s, renew_before: 16s, auto_renew: false, overlap: 1h }',
         'client_cert: { default_ttl: 24s, min_ttl: 1s, renew_before: 16s, overlap: 1h }',
@@ -105,14 +108,9 @@ describe('tlsmcp renew --watch', () => {
         '    mode: client',
         `    listen: "127.0.0.1:${edgePort}"`,
         `    backend: { address: "127.0.0.1:${apiPort}", tls: { server_name: localhost } }`,
-        '',
-      ].join('\n'),
-    );
-    const run = start(['run', '--config', config]);
-    await waitFor(() => {
-      if (run.child.exitCode !== null) throw new Error(`tlsmcp run exited early:\n${run.stderr()}`);
-      return existsSync(statePaths(pki.stateDir).runtimeFile) && JSON.parse(readFileSync(statePaths(pki.stateDir).runtimeFile, 'utf8'));
-    }, { timeoutMs: 60_000, what: 'tlsmcp run' });
+      ],
+    });
+    const config = join(pki.dir, 'tlsmcp.yaml');
 
     const before = await inventory();
     const oldServer = before.find((c) => c.type === 'server' && c.service === 'api')!;

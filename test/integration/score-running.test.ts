@@ -5,8 +5,7 @@
  * measured"), its own listener probes leave `tlsmcp_rejections_total` and the
  * audit trail unchanged, and an empty state dir has nothing to score.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -21,12 +20,11 @@ import { runCli } from '../helpers/cli.js';
 import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
 import { tlsConnect, tryEcho } from '../helpers/proxy-fixture.js';
 import { eventWithin, waitFor } from '../helpers/proxy-wait.js';
-import { CLI_BIN } from '../helpers/cli.js';
+import { startTlsmcpRun, type RunningTlsmcp } from '../helpers/tlsmcp-run.js';
 
 let pki: TestPki;
 let backend: CountingBackend;
-let child: ChildProcess | undefined;
-let stderr = '';
+let run: RunningTlsmcp | undefined;
 
 beforeEach(async () => {
   pki = await createTestPki();
@@ -34,41 +32,19 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    await eventWithin(child, 'exit', 10_000);
-  }
-  child = undefined;
+  await run?.stop();
+  run = undefined;
   await backend.close();
   pki.cleanup();
 });
 
-async function startRun(): Promise<{ port: number; admin: string }> {
-  const configFile = join(pki.dir, 'tlsmcp.yaml');
-  writeFileSync(
-    configFile,
-    [
-      'version: 1',
-      'admin: { address: "127.0.0.1:0" }',
-      'services:',
-      '  - name: api',
-      '    listen: "127.0.0.1:0"',
-      `    backend: "127.0.0.1:${backend.port}"`,
-      '    mtls: { mode: required, allowed_services: [web] }',
-      '',
-    ].join('\n'),
-  );
-  child = spawn(process.execPath, [CLI_BIN, '--state', pki.stateDir, 'run', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TLSMCP_HOME: '' } });
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const runtimeFile = statePaths(pki.stateDir).runtimeFile;
-  const info = await waitFor(
-    () => {
-      if (child?.exitCode !== null) throw new Error(`tlsmcp run exited early:\n${stderr}`);
-      return existsSync(runtimeFile) && (JSON.parse(readFileSync(runtimeFile, 'utf8')) as { admin: { port: number }; services: { listen: string }[] });
-    },
-    { timeoutMs: 40_000, what: 'the runtime file' },
-  );
-  return { port: Number(info.services[0]!.listen.split(':').pop()), admin: `http://127.0.0.1:${info.admin.port}` };
+async function startRun(): Promise<RunningTlsmcp> {
+  run = await startTlsmcpRun({
+    dir: pki.dir,
+    stateDir: pki.stateDir,
+    config: ['version: 1', 'admin: { address: "127.0.0.1:0" }', 'services:', '  - name: api', '    listen: "127.0.0.1:0"', `    backend: "127.0.0.1:${backend.port}"`, '    mtls: { mode: required, allowed_services: [web] }'],
+  });
+  return run;
 }
 
 async function rejectionsTotal(admin: string, prefix = 'tlsmcp_rejections_total{'): Promise<number> {

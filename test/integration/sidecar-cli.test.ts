@@ -3,8 +3,7 @@
  * process through the admin endpoint, the admin routes, and SIGTERM draining a
  * live connection (it can still finish) before exiting 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
@@ -12,14 +11,12 @@ import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend
 import { tlsConnect } from '../helpers/proxy-fixture.js';
 import { runProcess } from '../helpers/proxy-foreign.js';
 import { eventWithin, waitFor } from '../helpers/proxy-wait.js';
+import { startTlsmcpRun, TLSMCP_BIN, type RunningTlsmcp } from '../helpers/tlsmcp-run.js';
 import { statePaths } from '../../src/state/state-dir.js';
-
-const BIN = join(import.meta.dirname, '../../bin/tlsmcp.js');
 
 let pki: TestPki;
 let backend: CountingBackend;
-let child: ChildProcess | undefined;
-let stderr = '';
+let run: RunningTlsmcp | undefined;
 
 beforeEach(async () => {
   pki = await createTestPki();
@@ -27,47 +24,23 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGKILL');
-    await eventWithin(child, 'exit', 5_000);
-  }
-  child = undefined;
+  await run?.stop();
+  run = undefined;
   await backend.close();
   pki.cleanup();
 });
 
-async function startRun(): Promise<{ port: number; admin: string }> {
-  const configFile = join(pki.dir, 'tlsmcp.yaml');
-  writeFileSync(
-    configFile,
-    [
-      'version: 1',
-      'admin: { address: "127.0.0.1:0" }',
-      'logging: { level: info }',
-      'services:',
-      '  - name: echo',
-      '    listen: "127.0.0.1:0"',
-      `    backend: "127.0.0.1:${backend.port}"`,
-      '    limits: { drain_timeout: 10s }',
-      '',
-    ].join('\n'),
-  );
-  stderr = '';
-  child = spawn(process.execPath, [BIN, '--state', pki.stateDir, 'run', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TLSMCP_HOME: '' } });
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const runtimeFile = statePaths(pki.stateDir).runtimeFile;
-  const info = await waitFor(
-    () => {
-      if (child?.exitCode !== null) throw new Error(`tlsmcp run exited early:\n${stderr}`);
-      return existsSync(runtimeFile) && (JSON.parse(readFileSync(runtimeFile, 'utf8')) as { admin: { port: number }; services: { listen: string }[] });
-    },
-    // A loaded 2-core machine took over 15 s to start `tlsmcp run` from source (tsx compiles the workers too).
-    { timeoutMs: 40_000, what: 'the runtime file' },
-  );
-  return { port: Number(info.services[0]!.listen.split(':').pop()), admin: `http://127.0.0.1:${info.admin.port}` };
+async function startRun(): Promise<RunningTlsmcp> {
+  run = await startTlsmcpRun({
+    dir: pki.dir,
+    stateDir: pki.stateDir,
+    config: ['version: 1', 'admin: { address: "127.0.0.1:0" }', 'logging: { level: info }', 'services:', '  - name: echo', '    listen: "127.0.0.1:0"', `    backend: "127.0.0.1:${backend.port}"`, '    limits: { drain_timeout: 10s }'],
+  });
+  return run;
 }
 
-const cli = (...args: string[]) => runProcess(process.execPath, [BIN, '--state', pki.stateDir, ...args]);
+/** Works whether or not an instance runs (`status` with none). */
+const cli = (...args: string[]) => runProcess(process.execPath, [TLSMCP_BIN, '--state', pki.stateDir, ...args]);
 
 describe('tlsmcp run', { timeout: 90_000 }, () => {
   it('answers status, reload and the admin routes while running', async () => {
@@ -106,10 +79,10 @@ describe('tlsmcp run', { timeout: 90_000 }, () => {
     const revoke = await cli('cert', 'revoke', cert.record.id);
     expect(revoke.code).toBe(0);
     await closed;
-    await waitFor(() => stderr.includes('"event":"revocation_applied"'), { what: 'the revocation log line' });
+    await waitFor(() => run!.stderr().includes('"event":"revocation_applied"'), { what: 'the revocation log line' });
 
-    child!.kill('SIGHUP');
-    await waitFor(() => stderr.includes('"event":"reload_done"'), { what: 'the SIGHUP reload' });
+    run!.child.kill('SIGHUP');
+    await waitFor(() => run!.stderr().includes('"event":"reload_done"'), { what: 'the SIGHUP reload' });
   });
 
   it('status says clearly when nothing is running', async () => {
@@ -126,12 +99,12 @@ describe('tlsmcp run', { timeout: 90_000 }, () => {
     socket.write('before');
     await eventWithin(socket, 'data', 5_000);
 
-    const exited = eventWithin(child!, 'exit', 20_000);
-    child!.kill('SIGTERM');
-    await waitFor(() => stderr.includes('draining'), { what: 'the drain log line' });
+    const exited = eventWithin(run!.child, 'exit', 20_000);
+    run!.child.kill('SIGTERM');
+    await waitFor(() => run!.stderr().includes('draining'), { what: 'the drain log line' });
     // A SIGHUP mid-drain must not kill the process (its default action would).
-    child!.kill('SIGHUP');
-    await waitFor(() => stderr.includes('SIGHUP while draining'), { what: 'the ignored-SIGHUP log line' });
+    run!.child.kill('SIGHUP');
+    await waitFor(() => run!.stderr().includes('SIGHUP while draining'), { what: 'the ignored-SIGHUP log line' });
     // New connections are no longer accepted...
     // ...but the live one still carries traffic until it finishes.
     socket.write('after-sigterm');

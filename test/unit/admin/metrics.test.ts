@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { connectionStatus, createProxyMetrics } from '../../../src/admin/metrics.js';
+import { mcpCounterKey } from '../../../src/protocol/mcp-counters.js';
 import { parsePrometheusText } from '../../helpers/prom-text.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
@@ -22,6 +23,11 @@ async function scrape() {
     ev({ result: 'error', reason: 'backend_dial_failed' }),
   ]);
   metrics.revocations(1);
+  metrics.mcp!('api', {
+    [mcpCounterKey({ metric: 'definition_changes', kind: 'tool', tool: 'echo', outcome: 'changed' })]: 1,
+    [mcpCounterKey({ metric: 'pinning_refused', kind: 'tool', tool: 'echo', outcome: 'changed' })]: 1,
+    [mcpCounterKey({ metric: 'rate_limited', kind: '', tool: '', outcome: 'refused' })]: 1,
+  });
   return parsePrometheusText(await metrics.registry.metrics());
 }
 

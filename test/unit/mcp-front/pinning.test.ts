@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../../../src/logger.js';
 import { createServicePinning } from '../../../src/mcp-front/pinning.js';
 import { createPinStore } from '../../../src/mcp-front/pinning-store.js';
+import { parseMcpCounterKey } from '../../../src/protocol/mcp-counters.js';
 
 const tools = [{ name: 'a', description: 'A', inputSchema: { type: 'object' } }];
 
@@ -37,5 +38,22 @@ describe('service pinning', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ kind: 'tool_definition_changed', tool: 'a', peer_cn: 'bob', session: 's2', diff: ['description: "A" -> "A, changed"'] });
     expect(pinning.stats().changes).toBe(1);
+  });
+
+  it('keys its counters by kind, a backend-listed name and outcome; a name only the agent sent is counted without it', async () => {
+    const store = createPinStore('svc');
+    const pinning = createServicePinning({ service: 'svc', mode: 'block', store, audit: () => undefined, logger: createSilentLogger() });
+    pinning.session({ session: 's1' }).filter('tool', tools, true);
+    await store.update(() => undefined);
+    const s2 = pinning.session({ session: 's2', cn: 'bob' });
+    s2.filter('tool', [{ ...tools[0]!, description: 'A, changed' }], true);
+    expect(s2.refusal('tool', 'a')).toBeDefined();
+    expect(s2.refusal('tool', 'invented-by-the-agent')).toBeDefined();
+    const counters = Object.entries(pinning.stats().counters).map(([key, n]) => ({ ...parseMcpCounterKey(key), n }));
+    expect(counters).toEqual([
+      { metric: 'definition_changes', kind: 'tool', tool: 'a', outcome: 'changed', n: 1 },
+      { metric: 'pinning_refused', kind: 'tool', tool: 'a', outcome: 'changed', n: 1 },
+      { metric: 'pinning_refused', kind: 'tool', tool: '', outcome: 'unlisted', n: 1 },
+    ]);
   });
 });
