@@ -77,7 +77,14 @@ export function createNativeProxy(options: NativeProxyOptions): ProxyService {
 
   function admit(id: number, der: Buffer, peer: string, handshakeMs: number): boolean {
     const handshake_s = handshakeMs / 1000;
-    const identity = identityOf(new X509Certificate(der));
+    let identity: PeerIdentity;
+    try {
+      identity = identityOf(new X509Certificate(der));
+    } catch (err) {
+      // OpenSSL verified it; a certificate Node cannot read is still not admitted (an exception here would reach the event loop).
+      reject('tls_handshake', `the client certificate could not be read: ${(err as Error).message}`, peer, undefined, handshake_s);
+      return false;
+    }
     // OpenSSL verified the chain in the handshake (a failure never gets here) and never resumes a session.
     const refusal = admission({ identity, authorized: true, resumed: false });
     if (refusal || draining) {
