@@ -47,10 +47,15 @@ export interface NativeAddon {
 
 const FILE = 'tlsmcp_native.node';
 
-/** Where the built addon is: native/build/Release/ at the package root, seen from src/native/ (tsx) or dist/native/ (built). */
+/**
+ * Where the built addon is: native/build/Release/ at the package root, two
+ * levels above src/native/ when run from source (tsx) and three above
+ * dist/src/native/ when built. The first that exists wins; else the source layout's.
+ */
 export function defaultAddonPath(): string {
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return join(root, 'native', 'build', 'Release', FILE);
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [resolve(here, '..', '..'), resolve(here, '..', '..', '..')].map((root) => join(root, 'native', 'build', 'Release', FILE));
+  return candidates.find((path) => existsSync(path)) ?? candidates[0]!;
 }
 
 /** Loads the addon; ERR_NATIVE_UNAVAILABLE with the fix when it is not built or does not load. */
