@@ -71,6 +71,8 @@ export function nginxConfig(o: ForeignProxyOptions & { dir: string; streamModule
 }
 
 /** ghostunnel's arguments for server mode in front of the backend, any client certificate from the CA allowed. */
-export function ghostunnelArgs(o: ForeignProxyOptions): string[] {
-  return ['server', '--listen', `127.0.0.1:${o.port}`, '--target', `127.0.0.1:${o.backendPort}`, '--cert', o.certFile, '--key', o.keyFile, '--cacert', o.caFile, '--allow-all', '--max-concurrent-conns', String(o.maxConnections)];
+export function ghostunnelArgs(o: ForeignProxyOptions, options: { maxConnsFlag?: boolean } = {}): string[] {
+  const base = ['server', '--listen', `127.0.0.1:${o.port}`, '--target', `127.0.0.1:${o.backendPort}`, '--cert', o.certFile, '--key', o.keyFile, '--cacert', o.caFile, '--allow-all'];
+  // --max-concurrent-conns came after ghostunnel 1.7 (1.7.3 refuses it; it has no cap then).
+  return options.maxConnsFlag === false ? base : [...base, '--max-concurrent-conns', String(o.maxConnections)];
 }

@@ -76,6 +76,11 @@ export function availableTargets(): TargetName[] {
   return ['tlsmcp', ...(native ? (['tlsmcp-native'] as TargetName[]) : []), 'naive', ...FOREIGN.filter((t) => onPath(t))];
 }
 
+function ghostunnelHas(flag: string): boolean {
+  const help = spawnSync('ghostunnel', ['server', '--help'], { encoding: 'utf8' });
+  return `${help.stdout}${help.stderr}`.includes(flag);
+}
+
 function nginxStreamModule(): string | undefined {
   const built = spawnSync('nginx', ['-V'], { encoding: 'utf8' }).stderr ?? '';
   if (!/--with-stream=dynamic/.test(built)) return undefined;
@@ -148,7 +153,7 @@ export async function startTarget(name: TargetName, o: TargetOptions): Promise<R
       break;
     }
     case 'ghostunnel':
-      child = spawn('ghostunnel', ghostunnelArgs(foreign), { stdio });
+      child = spawn('ghostunnel', ghostunnelArgs(foreign, { maxConnsFlag: ghostunnelHas('--max-concurrent-conns') }), { stdio });
       break;
   }
   let stderr = '';
