@@ -31,6 +31,7 @@ let port = 0;
 let stderr = '';
 let stdout = '';
 let exited = false;
+let childEnv: NodeJS.ProcessEnv = {};
 
 beforeAll(async () => {
   const build = spawnSync(process.execPath, [join(root, 'native', 'build.mjs'), '--asan'], { encoding: 'utf8' });
@@ -44,18 +45,21 @@ beforeAll(async () => {
   writeFileSync(files.SERVER_CERT, server.certPem);
   writeFileSync(files.SERVER_KEY, server.keyPem!, { mode: 0o600 });
   writeFileSync(files.CA_CERT, pki.caPem);
-  child = spawn(process.execPath, [join(import.meta.dirname, 'native-asan-child.mjs')], {
-    env: {
-      ...process.env,
-      ...files,
-      LD_PRELOAD: libasan,
-      // Node itself leaks at exit; everything else ASan finds is a failure.
-      ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0:halt_on_error=1',
-      NATIVE_ADDON: join(root, 'native', 'build-asan', 'tlsmcp_native.node'),
-      BACKEND_PORT: String(backend.port),
-      HANDSHAKE_MS: String(HANDSHAKE_MS),
-    },
-  });
+  const client = { CLIENT_CERT: join(pki.dir, 'client.crt'), CLIENT_KEY: join(pki.dir, 'client.key') };
+  writeFileSync(client.CLIENT_CERT, alice.certPem);
+  writeFileSync(client.CLIENT_KEY, alice.keyPem!, { mode: 0o600 });
+  childEnv = {
+    ...process.env,
+    ...files,
+    LD_PRELOAD: libasan,
+    // Node itself leaks at exit; everything else ASan finds is a failure.
+    ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=0:halt_on_error=1',
+    NATIVE_ADDON: join(root, 'native', 'build-asan', 'tlsmcp_native.node'),
+    BACKEND_PORT: String(backend.port),
+    HANDSHAKE_MS: String(HANDSHAKE_MS),
+    ...client,
+  };
+  child = spawn(process.execPath, [join(import.meta.dirname, 'native-asan-child.mjs')], { env: childEnv });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.once('exit', () => (exited = true));
@@ -125,6 +129,18 @@ function echoThrough(): Promise<boolean> {
 }
 
 describe('native data path under AddressSanitizer', () => {
+  it('worker threads terminated with live and half-open native connections close them cleanly (the async cleanup hook)', async () => {
+    const worker = spawn(process.execPath, [join(import.meta.dirname, 'native-asan-worker-child.mjs')], { env: childEnv });
+    let out = '';
+    let err = '';
+    worker.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    worker.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const [code] = (await once(worker, 'exit')) as [number | null];
+    expect(err).not.toMatch(/AddressSanitizer/);
+    expect(code).toBe(0);
+    expect(out).toContain('terminated 3');
+  }, 60_000);
+
   it('survives hostile input with no ASan report, and a good client still gets through', async () => {
     // The sanitizer is really there: libasan mapped and the instrumented addon loaded.
     const maps = readFileSync(`/proc/${child.pid}/maps`, 'utf8');
