@@ -124,7 +124,7 @@ describe('native data path: forwarding', () => {
     await start({ handshake_timeout: 200 });
     const before = backend.connections;
     const raws = Array.from({ length: 5 }, () => netConnect(proxy!.port, '127.0.0.1'));
-    for (const raw of raws) raw.on('error', () => undefined);
+    for (const raw of raws) raw.on('error', () => undefined).resume();
     await Promise.all(raws.map((raw) => closed(raw)));
     await waitFor(() => proxy!.events.filter((e) => e.reason === 'handshake_timeout').length === 5, { what: 'five handshake_timeout events' });
     expect(backend.connections).toBe(before);
