@@ -67,6 +67,7 @@ struct listener {
   uv_timer_t sweep;
   uv_idle_t idle;
   int sweep_on, idle_on;
+  int accept_paused; /* out of descriptors: the sweep resumes accepting */
   int open_handles; /* listener-level handles not yet closed */
   SSL_CTX *ctx;
   struct sockaddr_storage backend;

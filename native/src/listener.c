@@ -96,7 +96,14 @@ static void on_accept(uv_poll_t *h, int status, int events) {
     struct sockaddr_storage addr;
     socklen_t len = sizeof addr;
     int fd = accept4(l->lfd, (struct sockaddr *)&addr, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return; /* EAGAIN, or EMFILE and friends: the next readable event retries */
+    if (fd < 0) {
+      /* Out of descriptors: the socket stays readable, so polling on would spin. Pause until the next sweep. */
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        uv_poll_stop(&l->lpoll);
+        l->accept_paused = 1;
+      }
+      return; /* EAGAIN: nothing left to accept */
+    }
     if (l->refuse[0]) {
       refuse_fd(l, fd, &addr, l->refuse, strcmp(l->refuse, "draining") == 0 ? "the listener is shutting down" : "the backend is not ready");
       continue;
@@ -118,6 +125,10 @@ static void on_accept(uv_poll_t *h, int status, int events) {
 static void on_sweep(uv_timer_t *t) {
   struct listener *l = t->data;
   uint64_t now = uv_now(l->loop);
+  if (l->accept_paused && l->lpoll_on && !l->closing) {
+    l->accept_paused = 0;
+    uv_poll_start(&l->lpoll, UV_READABLE, on_accept);
+  }
   while (l->pending_head && l->pending_head->deadline <= now) {
     char detail[120];
     snprintf(detail, sizeof detail, "no complete TLS handshake within limits.handshake_timeout (%llu ms)", (unsigned long long)l->handshake_ms);
