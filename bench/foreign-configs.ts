@@ -70,13 +70,9 @@ export function nginxConfig(o: ForeignProxyOptions & { dir: string; streamModule
   ].join('\n');
 }
 
-/**
- * ghostunnel's arguments for server mode in front of the backend, any client
- * certificate from the CA allowed. Only flags ghostunnel 1.7 already has (the
- * newest release Debian's Go 1.19 builds): no `--max-concurrent-conns` (added
- * later, and unlimited by default there too), so the connection limit is left
- * to the open-file limit, as for the naive pipe.
- */
-export function ghostunnelArgs(o: ForeignProxyOptions): string[] {
-  return ['server', '--listen', `127.0.0.1:${o.port}`, '--target', `127.0.0.1:${o.backendPort}`, '--cert', o.certFile, '--key', o.keyFile, '--cacert', o.caFile, '--allow-all'];
+/** ghostunnel's arguments for server mode in front of the backend, any client certificate from the CA allowed. */
+export function ghostunnelArgs(o: ForeignProxyOptions, options: { maxConnsFlag?: boolean } = {}): string[] {
+  const base = ['server', '--listen', `127.0.0.1:${o.port}`, '--target', `127.0.0.1:${o.backendPort}`, '--cert', o.certFile, '--key', o.keyFile, '--cacert', o.caFile, '--allow-all'];
+  // --max-concurrent-conns came after ghostunnel 1.7 (1.7.3 refuses it; it has no cap then).
+  return options.maxConnsFlag === false ? base : [...base, '--max-concurrent-conns', String(o.maxConnections)];
 }

@@ -23,7 +23,7 @@ import { summarizePerfScript } from './perf-summary.js';
 import { keepAlive, newConnections, ticketsPerHandshake, waitListeners, waitReady, type MeasureContext } from './measure.js';
 import { cpuMicros, listenSockets, rssBytes } from './proc-stats.js';
 import { buildDist, issueMaterial, startBackend } from './setup.js';
-import { startTarget } from './targets.js';
+import { startTarget, TLSMCP_TARGETS, type TargetName } from './targets.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -70,7 +70,7 @@ try {
   });
   await waitReady(t.port, tls, () => t.exited);
   const tasks = readdirSync(`/proc/${t.pid}/task`).map((id) => readFileSync(`/proc/${t.pid}/task/${id}/comm`, 'utf8').trim());
-  const listeners = args.target === 'tlsmcp' ? await waitListeners(t, availableParallelism()) : listenSockets(t.port);
+  const listeners = TLSMCP_TARGETS.includes(args.target as TargetName) ? await waitListeners(t, availableParallelism()) : listenSockets(t.port);
   await new Promise((resolve) => setTimeout(resolve, 1_000)); // settle before the idle RSS reading
   say(`${args.target} pid ${t.pid}, node from ${process.execPath}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   say(`threads: ${tasks.length} (${[...new Set(tasks)].map((n) => `${n}×${tasks.filter((x) => x === n).length}`).join(', ')}); LISTEN sockets on port ${t.port}: ${listeners}`);

@@ -37,7 +37,7 @@ export function ratio(value: number | undefined, ref: number | undefined): strin
 }
 
 export function formatTable(figures: Figure[], targets: TargetName[]): string {
-  const header = ['figure', ...targets, 'reference', 'tlsmcp ÷ ref', 'naive ÷ ref'];
+  const header = ['figure', ...targets, 'reference', 'tlsmcp ÷ ref', ...(targets.includes('tlsmcp-native') ? ['native ÷ ref'] : []), 'naive ÷ ref'];
   const rows = figures.map((f) => {
     const ref = referenceOf(f);
     return [
@@ -48,6 +48,7 @@ export function formatTable(figures: Figure[], targets: TargetName[]): string {
       }),
       ref ? ref.name : '–',
       ratio(f.values.tlsmcp, ref?.value),
+      ...(targets.includes('tlsmcp-native') ? [ratio(f.values['tlsmcp-native'], ref?.value)] : []),
       ratio(f.values.naive, ref?.value),
     ];
   });

@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --targets tlsmcp,naive,haproxy]`: tlsmcp
+ * `npm run bench [-- --quick] [-- --targets tlsmcp,tlsmcp-native,naive,haproxy]`: tlsmcp
+ * (Node's tls, and data_path: native when `npm run build:native` ran)
  * against a naive Node `tls`→`net` pipe and whichever of ghostunnel, haproxy and
  * nginx are on the PATH, in one run with the same certificates (EC P-256, TLS
  * 1.3, mTLS required), in front of the same backend, on loopback only. Prints
@@ -24,7 +25,7 @@ import { openFileLimit, processTree } from './proc-stats.js';
 import { waitListeners } from './measure.js';
 import { buildDist, issueMaterial, startBackend } from './setup.js';
 import { formatTable, type Figure } from './report.js';
-import { availableTargets, startTarget, type RunningTarget, type TargetName, type TargetOptions } from './targets.js';
+import { availableTargets, startTarget, TLSMCP_TARGETS, type RunningTarget, type TargetName, type TargetOptions } from './targets.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -91,7 +92,7 @@ try {
     const t = await startTarget(name, targetOptions);
     started.push(t);
     await waitReady(t.port, tls, () => t.exited);
-    if (name === 'tlsmcp') await waitListeners(t, availableParallelism());
+    if (TLSMCP_TARGETS.includes(name)) await waitListeners(t, availableParallelism());
     return t;
   };
   const stop = async (t: RunningTarget) => {

@@ -1,7 +1,8 @@
 /**
  * The proxies under test, each started as its own process in front of the same
  * backend with the same certificates, on a loopback port: tlsmcp (`tlsmcp run`
- * with a one-service config, as shipped: audit and admin endpoint on), the
+ * with a one-service config, as shipped: audit and admin endpoint on), the same
+ * with `data_path: native` (tlsmcp-native, when the addon is built), the
  * naive Node pipe, and whichever of ghostunnel, haproxy and nginx are on the PATH.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -13,7 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ghostunnelArgs, haproxyConfig, nginxConfig, type ForeignProxyOptions } from './foreign-configs.js';
 
-export type TargetName = 'tlsmcp' | 'naive' | 'ghostunnel' | 'haproxy' | 'nginx';
+export type TargetName = 'tlsmcp' | 'tlsmcp-native' | 'naive' | 'ghostunnel' | 'haproxy' | 'nginx';
+/** `tlsmcp run` targets (one worker per core each: wait for every listener). */
+export const TLSMCP_TARGETS: TargetName[] = ['tlsmcp', 'tlsmcp-native'];
 export const FOREIGN: TargetName[] = ['ghostunnel', 'haproxy', 'nginx'];
 
 export interface Material {
@@ -67,9 +70,15 @@ function onPath(cmd: string): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-/** Which targets can run here: tlsmcp and the naive pipe always, the others if found. */
+/** Which targets can run here: tlsmcp and the naive pipe always, tlsmcp-native once `npm run build:native` ran, the others if found. */
 export function availableTargets(): TargetName[] {
-  return ['tlsmcp', 'naive', ...FOREIGN.filter((t) => onPath(t))];
+  const native = existsSync(join(root, 'native', 'build', 'Release', 'tlsmcp_native.node'));
+  return ['tlsmcp', ...(native ? (['tlsmcp-native'] as TargetName[]) : []), 'naive', ...FOREIGN.filter((t) => onPath(t))];
+}
+
+function ghostunnelHas(flag: string): boolean {
+  const help = spawnSync('ghostunnel', ['server', '--help'], { encoding: 'utf8' });
+  return `${help.stdout}${help.stderr}`.includes(flag);
 }
 
 function nginxStreamModule(): string | undefined {
@@ -106,7 +115,8 @@ export async function startTarget(name: TargetName, o: TargetOptions): Promise<R
   const stdio: ['ignore', 'ignore', 'pipe'] = ['ignore', 'ignore', 'pipe'];
   let child: ChildProcess;
   switch (name) {
-    case 'tlsmcp': {
+    case 'tlsmcp':
+    case 'tlsmcp-native': {
       // Its own copy of the CA's state dir: one `tlsmcp run` per state dir at a time.
       const stateDir = join(m.dir, `state-${port}`);
       cpSync(m.stateDir, stateDir, { recursive: true });
@@ -115,7 +125,7 @@ export async function startTarget(name: TargetName, o: TargetOptions): Promise<R
         state_dir: stateDir,
         logging: { level: 'warn', audit: o.audit },
         admin: { enabled: true, address: `127.0.0.1:${await freePort()}` },
-        services: [{ name: 'bench', listen: `127.0.0.1:${port}`, backend: `127.0.0.1:${o.backendPort}`, server_cert: { cert_file: m.certFile, key_file: m.keyFile }, limits: { max_connections: o.maxConnections } }],
+        services: [{ name: 'bench', ...(name === 'tlsmcp-native' ? { data_path: 'native' } : {}), listen: `127.0.0.1:${port}`, backend: `127.0.0.1:${o.backendPort}`, server_cert: { cert_file: m.certFile, key_file: m.keyFile }, limits: { max_connections: o.maxConnections } }],
       };
       const file = join(m.dir, `tlsmcp-${port}.yaml`);
       writeFileSync(file, JSON.stringify(config, null, 2)); // JSON is YAML
@@ -143,7 +153,7 @@ export async function startTarget(name: TargetName, o: TargetOptions): Promise<R
       break;
     }
     case 'ghostunnel':
-      child = spawn('ghostunnel', ghostunnelArgs(foreign), { stdio });
+      child = spawn('ghostunnel', ghostunnelArgs(foreign, { maxConnsFlag: ghostunnelHas('--max-concurrent-conns') }), { stdio });
       break;
   }
   let stderr = '';

@@ -47,6 +47,8 @@ export const ERROR_CODES = [
   'ERR_HUB_DATABASE',
   /** fips_mode / --fips asked for FIPS mode and this Node.js has no OpenSSL FIPS provider to run it on. */
   'ERR_FIPS_UNAVAILABLE',
+  /** `data_path: native` and the native data path addon is not built (or does not load): `npm run build:native`. */
+  'ERR_NATIVE_UNAVAILABLE',
   'ERR_INTERNAL',
 ] as const;
 

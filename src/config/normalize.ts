@@ -42,6 +42,7 @@ function normalizeService(raw: RawConfig, svc: ServiceInput, path: string, probl
     name: svc.name,
     mode: svc.mode,
     protocol: svc.protocol,
+    data_path: svc.data_path ?? 'js',
     listen: svc.listen,
     backend: svc.backend,
     mtls: { ...mtls, mode: mtls.mode ?? 'required', revocation_refresh: mtls.revocation_refresh ?? raw.revocation_refresh },
@@ -66,7 +67,7 @@ export function normalizeConfig(input: RawConfig, problems: ConfigProblem[], inh
   const { raw, requiredCnPattern } = applyDocumentForms(input, problems, notices);
   const defaults: ServiceDefaults = { requiredCnPattern };
   const services: ServiceConfig[] = [];
-  const singleKeys = (['listen', 'backend', 'mode', 'protocol', 'mtls', 'allowed_services'] as const).filter(
+  const singleKeys = (['listen', 'backend', 'mode', 'protocol', 'data_path', 'mtls', 'allowed_services'] as const).filter(
     (k) => raw[k] !== undefined,
   );
 
@@ -86,6 +87,7 @@ export function normalizeConfig(input: RawConfig, problems: ConfigProblem[], inh
             name: raw.service_id ?? 'default',
             mode: raw.mode ?? 'server',
             protocol: raw.protocol ?? 'tcp',
+            data_path: raw.data_path,
             listen: raw.listen,
             backend: raw.backend,
             mtls: raw.mtls,
@@ -164,6 +166,7 @@ function checkConfig(config: Config, problems: ConfigProblem[]): void {
     listeners.push({ name: svc.name, path: svc.path, addr: svc.listen.address });
 
     checkBackend(svc, at, problems);
+    checkDataPath(svc, at, problems);
   }
 
   if (config.admin.enabled) {
@@ -218,6 +221,20 @@ function serviceNotices(config: Config, notices: ConfigNotice[]): void {
       notices.push({ path: at('backend.xfcc'), message: 'applies to backend.protocol: http only; this service ignores it' });
     }
   }
+}
+
+/** data_path: native is a server-mode TCP byte pipe with a required client certificate: anything else is named. */
+function checkDataPath(svc: ServiceConfig, at: (key: string) => string, problems: ConfigProblem[]): void {
+  if (svc.data_path !== 'native') return;
+  const not = (key: string, what: string) => problems.push({ path: at('data_path'), message: `native does not support ${what} (${at(key)}): set data_path: js or remove it` });
+  if (svc.mode !== 'server') not('mode', 'client mode');
+  if (svc.protocol !== 'tcp') not('protocol', 'protocol: mcp');
+  if (svc.backend.protocol === 'http') not('backend.protocol', 'backend.protocol: http');
+  if (svc.backend.proxy_protocol) not('backend.proxy_protocol', 'the PROXY protocol');
+  if (svc.listen.alpn) not('listen.alpn', 'ALPN');
+  if (svc.listen.tls_profile === 'fips') not('listen.tls_profile', 'tls_profile: fips');
+  if (svc.mtls.mode !== 'required') not('mtls.mode', `mtls.mode: ${svc.mtls.mode} (only required)`);
+  if (svc.server_cert.acme?.challenge === 'tls-alpn-01') not('server_cert.acme.challenge', 'the ACME tls-alpn-01 challenge');
 }
 
 function checkBackend(svc: ServiceConfig, at: (key: string) => string, problems: ConfigProblem[]): void {

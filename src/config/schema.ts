@@ -168,6 +168,12 @@ const auditObject = z.strictObject({
 const serviceShape = {
   mode: z.enum(['server', 'client']).default('server'),
   protocol: z.enum(['tcp', 'mcp']).default('tcp'),
+  /**
+   * How a server-mode TCP service moves bytes: \`js\` (Node's tls, the default) or
+   * \`native\` (the native data path addon, src/native/: OpenSSL on the worker's own
+   * event loop, same admission; \`npm run build:native\`).
+   */
+  data_path: z.enum(['js', 'native']).optional(),
   listen: listenField,
   backend: backendField,
   mtls: mtlsField.optional(),
@@ -267,6 +273,7 @@ export const rawConfigSchema = z.strictObject({
   service_id: serviceName.optional(),
   mode: z.enum(['server', 'client']).optional(),
   protocol: z.enum(['tcp', 'mcp']).optional(),
+  data_path: z.enum(['js', 'native']).optional(),
   listen: listenField.optional(),
   backend: backendField.optional(),
   mtls: mtlsField.optional(),
@@ -307,6 +314,8 @@ export interface ServiceConfig {
   name: string;
   mode: 'server' | 'client';
   protocol: 'tcp' | 'mcp';
+  /** `native`: the native data path (src/native/); default `js`. */
+  data_path: 'js' | 'native';
   listen: ListenConfig;
   backend: BackendConfig;
   mtls: MtlsConfig & { mode: 'required' | 'optional' | 'disabled'; revocation_refresh: number };

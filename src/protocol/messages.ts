@@ -76,6 +76,8 @@ export const workerSpecSchema = z.object({
   }),
   audit: z.boolean(),
   log_level: z.string(),
+  /** `native`: the native data path (src/native/) instead of Node's tls; absent means js. */
+  data_path: z.enum(['js', 'native']).optional(),
   /** Bind with SO_REUSEPORT so several workers share the port (Node >= 22.12). */
   reuse_port: z.boolean().optional(),
   /** `backend.protocol: http` services: the HTTP-aware listener (src/http-proxy/) and what it tells the backend. */

@@ -47,6 +47,7 @@ export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>
     ...(svc.listen.tls_profile ? { tls_profile: svc.listen.tls_profile } : {}),
     backend: { ...backend },
     ...(svc.listen.alpn ? { alpn: [...svc.listen.alpn] } : {}),
+    ...(svc.data_path === 'native' ? { data_path: 'native' as const } : {}),
     ...(svc.backend.proxy_protocol ? { proxy_protocol: svc.backend.proxy_protocol } : {}),
     ...(svc.backend.tls?.server_name ? { server_name: svc.backend.tls.server_name } : {}),
     ...(svc.backend.health_check ? { health_check: { ...svc.backend.health_check } } : svc.backend.health_path && svc.backend.protocol === 'http' ? { health_check: { ...HEALTH_CHECK_DEFAULTS } } : {}),
@@ -77,6 +78,7 @@ export function restartNeededFor(current: ServiceConfig, next: ServiceConfig): s
   if (a.host !== b.host || a.port !== b.port) out.push('listen.address');
   if (current.mode !== next.mode) out.push('mode');
   if (current.protocol !== next.protocol) out.push('protocol');
+  if (current.data_path !== next.data_path) out.push('data_path');
   if (current.limits.workers !== next.limits.workers) out.push('limits.workers');
   if ((current.backend.protocol ?? 'tcp') !== (next.backend.protocol ?? 'tcp')) out.push('backend.protocol');
   if (JSON.stringify(current.backend.health_check) !== JSON.stringify(next.backend.health_check)) out.push('backend.health_check');

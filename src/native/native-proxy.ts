@@ -1,0 +1,200 @@
+/**
+ * Server mode on the native data path (data_path: native): the addon
+ * (native/) accepts, runs the TLS handshake with OpenSSL (client certificate
+ * required and verified against the service's CAs), and forwards bytes, on the
+ * worker thread's own event loop. Every decision stays here and is the same one
+ * server-proxy.ts makes: after each handshake the addon calls `admit`
+ * synchronously with the peer's certificate, which goes through the core's
+ * identity parser and compiled admission (validity, revocation, `mtls.*`
+ * rules); only a yes dials the backend. Live connections are indexed by serial
+ * so a revocation cuts them at once. Nothing about a peer is cached: there is
+ * no session resumption on this path.
+ */
+import { X509Certificate } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { compileAdmission, type Admission } from '../core/admission.js';
+import { describePeer, identityOf, sanList, type PeerIdentity } from '../core/identity.js';
+import { REJECT_REASONS, reasonForAuthorizationError, type RejectReason } from '../core/reasons.js';
+import { createSerialIndex } from '../core/serial-index.js';
+import type { ConnectionEvent, TlsMaterial, WorkerSpec, WorkerStats } from '../protocol/messages.js';
+import { recordConnectionEnd } from '../proxy/connection-end.js';
+import { createStatsCounter } from '../proxy/stats.js';
+import { diffSpecs, type ProxyService, type ProxyServiceOptions } from '../proxy/types.js';
+import { loadNativeAddon, type NativeAddon, type NativeListener } from './addon.js';
+import { nativeUnsupported } from './native-support.js';
+import { TlsmcpError } from '../errors.js';
+
+interface Live {
+  identity: PeerIdentity;
+  peer: string;
+  began: number;
+  handshake_s: number;
+}
+
+export interface NativeProxyOptions extends ProxyServiceOptions {
+  /** The loaded addon (tests pass a sanitizer build); loaded from native/build by default. */
+  addon?: NativeAddon;
+}
+
+const KNOWN = new Set<string>(REJECT_REASONS);
+
+async function numeric(host: string): Promise<string> {
+  return isIP(host) ? host : (await lookup(host)).address;
+}
+
+export function createNativeProxy(options: NativeProxyOptions): ProxyService {
+  const { logger, revocations } = options;
+  let spec: WorkerSpec = options.spec;
+  const unsupported = nativeUnsupported(spec);
+  if (unsupported) throw new TlsmcpError('ERR_CONFIG_INVALID', `services.${spec.name}.data_path: native does not support ${unsupported}`, { fix: 'set data_path: js for this service' });
+  const addon = options.addon ?? loadNativeAddon();
+  const isRevoked = (serial: string) => revocations.has(serial);
+  let admission: Admission = compileAdmission(spec.mtls, { isRevoked });
+  const stats = createStatsCounter();
+  const live = new Map<number, Live>();
+  const bySerial = createSerialIndex<number>();
+  let draining = false;
+  let idleWaiters: (() => void)[] = [];
+
+  const emit = (event: Omit<ConnectionEvent, 'time'>) => options.onEvent({ time: new Date().toISOString(), ...event });
+
+  function reject(reason: RejectReason, detail: string, peer: string | undefined, identity?: PeerIdentity, handshake_s?: number) {
+    stats.rejected(reason);
+    logger.warn({ event: 'connection_rejected', service: spec.name, reason, peer, peer_cn: identity?.cn, serial: identity?.serial }, `refused ${describePeer(identity, peer)}: ${detail}`);
+    emit({
+      result: 'rejected',
+      reason,
+      detail,
+      peer,
+      ...(identity ? identityFields(identity, spec.audit) : {}),
+      bytes_in: 0,
+      bytes_out: 0,
+      duration_ms: 0,
+      ...(handshake_s === undefined ? {} : { handshake_s }),
+    });
+  }
+
+  function admit(id: number, der: Buffer, peer: string, handshakeMs: number): boolean {
+    const handshake_s = handshakeMs / 1000;
+    let identity: PeerIdentity;
+    try {
+      identity = identityOf(new X509Certificate(der));
+    } catch (err) {
+      // OpenSSL verified it; a certificate Node cannot read is still not admitted (an exception here would reach the event loop).
+      reject('tls_handshake', `the client certificate could not be read: ${(err as Error).message}`, peer, undefined, handshake_s);
+      return false;
+    }
+    // OpenSSL verified the chain in the handshake (a failure never gets here) and never resumes a session.
+    const refusal = admission({ identity, authorized: true, resumed: false });
+    if (refusal || draining) {
+      reject(refusal?.reason ?? 'draining', refusal?.detail ?? 'the service is shutting down', peer, identity, handshake_s);
+      return false;
+    }
+    live.set(id, { identity, peer, began: performance.now(), handshake_s });
+    bySerial.add(identity.serial, id);
+    stats.opened();
+    return true;
+  }
+
+  function onNativeEvent(kind: 'refused' | 'closed', id: number, peer: string, reason: string, detail: string, bytesIn: number, bytesOut: number) {
+    if (kind === 'refused') {
+      if (reason === 'verify') reject(reasonForAuthorizationError(detail), `certificate not accepted: ${detail}`, peer);
+      else reject(KNOWN.has(reason) ? (reason as RejectReason) : 'tls_handshake', detail, peer);
+      return;
+    }
+    const entry = live.get(id);
+    if (!entry) return;
+    live.delete(id);
+    bySerial.delete(entry.identity.serial, id);
+    recordConnectionEnd(stats, logger, spec.name, emit, {
+      peer: entry.peer,
+      bytesIn,
+      bytesOut,
+      began: entry.began,
+      failure: reason === 'backend_dial_failed' ? detail : undefined,
+      failureReason: 'backend_dial_failed',
+      extra: { ...identityFields(entry.identity, spec.audit), handshake_s: entry.handshake_s },
+    });
+    if (live.size === 0 && idleWaiters.length > 0) {
+      for (const wake of idleWaiters) wake();
+      idleWaiters = [];
+    }
+  }
+
+  const listener: NativeListener = new addon.Listener(admit, onNativeEvent);
+
+  const applyContext = (next: WorkerSpec, material: TlsMaterial) =>
+    listener.setContext(material.certPem, material.keyPem, material.caPems.join('\n'), (material.crlPems ?? []).join('\n'), next.protocol === 'tls12', next.ciphers ?? '', next.ciphersuites ?? '');
+  const applyLimits = (l: WorkerSpec['limits']) => listener.setLimits(l.handshake_timeout, l.idle_timeout, l.dial_timeout, l.max_connections);
+
+  const unsubscribe = revocations.subscribe((serials) => {
+    const cut = bySerial.take(serials);
+    for (const id of cut) {
+      logger.warn({ event: 'connection_revoked', service: spec.name, peer: live.get(id)?.peer }, 'cutting a live connection of a revoked certificate');
+      listener.cut(id);
+    }
+    return { connections: cut.length };
+  });
+
+  const whenIdle = (deadlineMs: number) =>
+    new Promise<void>((resolve) => {
+      if (live.size === 0) return resolve();
+      const timer = setTimeout(resolve, deadlineMs);
+      idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
+  return {
+    async listen() {
+      try {
+        applyContext(spec, options.material);
+      } catch (err) {
+        throw new TlsmcpError('ERR_CONFIG_INVALID', `services.${spec.name}: the native data path refused the TLS settings: ${(err as Error).message}`, { cause: err, fix: 'check server_cert, the client CAs and listen.ciphers/ciphersuites' });
+      }
+      applyLimits(spec.limits);
+      listener.setBackend(await numeric(spec.backend.host), spec.backend.port);
+      const port = listener.bind(await numeric(spec.listen.host), spec.listen.port, spec.reuse_port === true);
+      return { host: spec.listen.host, port };
+    },
+    reload(next, material) {
+      const changes = diffSpecs(spec, next);
+      applyContext(next, material);
+      applyLimits(next.limits);
+      if (next.backend.host !== spec.backend.host || next.backend.port !== spec.backend.port) {
+        const { host, port } = next.backend;
+        if (isIP(host)) listener.setBackend(host, port);
+        else void numeric(host).then((ip) => listener.setBackend(ip, port), (err: Error) => logger.warn({ event: 'backend_resolve_failed', service: next.name }, `backend ${host}: ${err.message}`));
+      }
+      admission = compileAdmission(next.mtls, { isRevoked });
+      spec = { ...next, listen: spec.listen };
+      return ['certificate', ...changes.applied];
+    },
+    setBackendReady(ready) {
+      if (!draining) listener.setRefuse(ready ? '' : 'backend_unavailable');
+    },
+    stats: (): WorkerStats => ({ ...stats.snapshot(), live_serials: bySerial.keys() }),
+    async drain(deadlineMs) {
+      draining = true;
+      listener.setRefuse('draining');
+      listener.stopAccepting();
+      unsubscribe();
+      await whenIdle(deadlineMs);
+      const forced = live.size;
+      listener.close();
+      // The cut connections report their end on the next loop turns.
+      await whenIdle(1000);
+      return forced;
+    },
+  };
+}
+
+function identityFields(identity: PeerIdentity, detailed: boolean): Partial<ConnectionEvent> {
+  return {
+    ...(identity.cn !== undefined ? { peer_cn: identity.cn } : {}),
+    serial: identity.serial,
+    ...(detailed ? { sans: sanList(identity), fingerprint: identity.fingerprint256 } : {}),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * data_path: the config key (js default, native accepted for a server-mode TCP
+ * service, refused naming the key with anything the native path does not do),
+ * its way into the worker spec, and the loader's error when the addon is missing.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../../src/config/load.js';
+import { TlsmcpError } from '../../../src/errors.js';
+import { loadNativeAddon } from '../../../src/native/addon.js';
+import { workerSpecOf } from '../../../src/supervisor/worker-spec.js';
+
+const BASE = 'listen: "127.0.0.1:0"\nbackend: "127.0.0.1:9"\n';
+
+function problems(text: string): string[] {
+  try {
+    parseConfigText(text, 'test.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(TlsmcpError);
+    expect((err as TlsmcpError).code).toBe('ERR_CONFIG_INVALID');
+    return ((err as TlsmcpError).details?.problems as { path: string; message: string }[]).map((p) => `${p.path}: ${p.message}`);
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('data_path', () => {
+  it('defaults to js and leaves the worker spec without it', () => {
+    const config = parseConfigText(BASE);
+    expect(config.services[0]!.data_path).toBe('js');
+    expect(workerSpecOf(config.services[0]!, config).data_path).toBeUndefined();
+  });
+
+  it('native reaches the worker spec, in either config form', () => {
+    const single = parseConfigText(`${BASE}data_path: native\n`);
+    expect(workerSpecOf(single.services[0]!, single).data_path).toBe('native');
+    const listed = parseConfigText('services:\n  - name: api\n    data_path: native\n    listen: "127.0.0.1:0"\n    backend: "127.0.0.1:9"\n');
+    expect(listed.services[0]!.data_path).toBe('native');
+  });
+
+  it.each([
+    ['listen: { address: "127.0.0.1:0", alpn: [h2] }\nbackend: "127.0.0.1:9"\n', 'listen.alpn'],
+    ['listen: "127.0.0.1:0"\nbackend: { address: "127.0.0.1:9", proxy_protocol: v2 }\n', 'backend.proxy_protocol'],
+    ['listen: "127.0.0.1:0"\nbackend: { address: "127.0.0.1:9", protocol: http }\n', 'backend.protocol'],
+    [`${BASE}mtls: optional\n`, 'mtls.mode'],
+    [`${BASE}mode: client\n`, 'mode'],
+  ])('native with a feature it does not do is a config error naming data_path and the key (%#)', (text, key) => {
+    const found = problems(`${text}data_path: native\n`);
+    expect(found.some((p) => p.startsWith('data_path: native does not support') && p.includes(key))).toBe(true);
+  });
+
+  it('a missing addon is ERR_NATIVE_UNAVAILABLE with the build command as the fix', () => {
+    let caught: unknown;
+    try {
+      loadNativeAddon('/nonexistent/tlsmcp_native.node');
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(TlsmcpError);
+    expect((caught as TlsmcpError).code).toBe('ERR_NATIVE_UNAVAILABLE');
+    expect((caught as TlsmcpError).fix).toContain('npm run build:native');
+  });
+
+  it('the built addon loads and was compiled against the OpenSSL this Node.js runs', () => {
+    const addon = loadNativeAddon();
+    expect(addon.opensslHeaders).toContain(process.versions.openssl);
+  });
+});
