@@ -100,7 +100,7 @@ export function createClientProxy(options: ProxyServiceOptions): ProxyService {
         failure: failure?.detail,
         failureReason: failure?.reason ?? 'remote_tls_failed',
         failureResult: 'rejected',
-        ...(alpn ? { extra: { alpn } } : {}),
+        alpn,
       });
     });
   });
