@@ -13,6 +13,7 @@ import { serverOptions } from '../core/tls-options.js';
 import type { WorkerSpec, WorkerStats } from '../protocol/messages.js';
 import { attachAcmeAlpn } from './acme-alpn.js';
 import { forward } from './forward.js';
+import { createIdleSweep } from './idle-sweep.js';
 import { encodeAlpnList, negotiatedAlpn } from './alpn.js';
 import { encodeProxyHeaderV2 } from './proxy-protocol.js';
 import { bindListener, createLiveSet } from './listener-lifecycle.js';
@@ -27,6 +28,7 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
   let spec: WorkerSpec = options.spec;
   const stats = createStatsCounter();
   const live = createLiveSet<TLSSocket>();
+  const idle = createIdleSweep();
   const tls = createListenerTls({ service: spec.name, material: options.material, revocations, logger });
   const bySerial = tls.bySerial;
   let backendReady = true;
@@ -69,7 +71,7 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
     backend.on('error', (err: NodeJS.ErrnoException) => {
       if (!dialed) failure ??= `backend ${spec.backend.host}:${spec.backend.port} unreachable: ${err.code ?? err.message}`;
     });
-    forward(socket, backend, { idleTimeoutMs: spec.limits.idle_timeout });
+    forward(socket, backend, { idleTimeoutMs: spec.limits.idle_timeout, idle });
     socket.once('close', () => {
       clearTimeout(dialTimer);
       live.delete(socket);
@@ -111,6 +113,7 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
       tls.close();
       const forced = await live.drain(server, deadlineMs, (socket) => socket.destroy());
       guard.close();
+      idle.close();
       return forced;
     },
   };
