@@ -10,10 +10,11 @@
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import { compileAdmission, refusalFromHandshakeError, type Admission } from '../core/admission.js';
 import { guardHandshakes, type HandshakeGuard } from '../core/handshake-guard.js';
-import { describePeer, peerIdentityOf, type PeerIdentity } from '../core/identity.js';
+import { describePeer, type PeerIdentity } from '../core/identity.js';
 import type { RejectReason } from '../core/reasons.js';
 import type { ConnectionEvent, WorkerSpec } from '../protocol/messages.js';
 import { identityFields } from './connection-end.js';
+import { createIdentityCache } from './identity-cache.js';
 import type { StatsCounter } from './stats.js';
 import type { ProxyServiceOptions } from './types.js';
 
@@ -49,6 +50,7 @@ export function wireListenerAdmission(server: TlsServer, service: Pick<ProxyServ
   const { logger } = service;
   const isRevoked = (serial: string) => service.revocations.has(serial);
   let admission: Admission = compileAdmission(spec().mtls, { isRevoked });
+  const identities = createIdentityCache();
 
   function reject(reason: RejectReason, detail: string, peer: string | undefined, identity?: PeerIdentity, handshake_s?: number) {
     const current = spec();
@@ -85,7 +87,7 @@ export function wireListenerAdmission(server: TlsServer, service: Pick<ProxyServ
       const sinceAccept = guard.handshakeDone(socket);
       const handshake_s = sinceAccept === undefined ? undefined : sinceAccept / 1000;
       socket.on('error', () => undefined); // errors end in 'close', which cleans up
-      const identity = spec().mtls.mode === 'disabled' ? undefined : peerIdentityOf(socket);
+      const identity = spec().mtls.mode === 'disabled' ? undefined : identities.of(socket);
       const refusal = admission({ identity, authorized: socket.authorized, authorizationError: socket.authorizationError, resumed: socket.isSessionReused() });
       if (refusal || options.draining()) {
         reject(refusal?.reason ?? 'draining', refusal?.detail ?? 'the service is shutting down', peer, identity, handshake_s);
