@@ -40,20 +40,23 @@ afterEach(async () => {
   await once(server, 'close');
 });
 
+/** Moves the sweep's clock to `t` and sweeps once. */
+function sweepAt(t: number): void {
+  clock = t;
+  sweep.sweep();
+}
+
 describe('idle sweep', () => {
   it('cuts a connection without traffic once its timeout has passed, not before', async () => {
     const { near } = await pair();
     let cut = 0;
     sweep.track(near, 1_000, () => (cut += 1));
-    clock = 999;
-    sweep.sweep();
+    sweepAt(999);
     expect(cut).toBe(0);
-    clock = 1_000;
-    sweep.sweep();
+    sweepAt(1_000);
     expect(cut).toBe(1);
     expect(sweep.size).toBe(0);
-    clock = 5_000;
-    sweep.sweep();
+    sweepAt(5_000);
     expect(cut).toBe(1);
   });
 
@@ -65,17 +68,14 @@ describe('idle sweep', () => {
     near.write('out');
     await waitFor(() => near.bytesWritten === 3);
     sweep.sweep(); // traffic seen at 900
-    clock = 1_800;
-    sweep.sweep();
+    sweepAt(1_800);
     expect(cut).toBe(0);
     far.write('in');
     await waitFor(() => near.bytesRead === 2);
     sweep.sweep(); // traffic seen at 1800
-    clock = 2_799;
-    sweep.sweep();
+    sweepAt(2_799);
     expect(cut).toBe(0);
-    clock = 2_800;
-    sweep.sweep();
+    sweepAt(2_800);
     expect(cut).toBe(1);
   });
 
