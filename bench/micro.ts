@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { createProxyMetrics } from '../src/admin/metrics.js';
 import { identityOf, sanList } from '../src/core/identity.js';
+import { createIdentityCache } from '../src/proxy/identity-cache.js';
 import { compileIdentityPolicy as compilePolicy } from '../src/core/admission.js';
 import { fromWorkerSchema, type ConnectionEvent } from '../src/protocol/messages.js';
 import { createAuditLog } from '../src/state/audit-log.js';
@@ -103,6 +104,8 @@ try {
   const [socket] = (await accepted) as [TLSSocket];
   row('TLSSocket.getPeerX509Certificate() (server-proxy.ts secureConnection)', await cost(20_000, () => socket.getPeerX509Certificate()));
   row('  … + identityOf() on it', await cost(20_000, () => identityOf(socket.getPeerX509Certificate()!)));
+  const identities = createIdentityCache();
+  row('  … through the listener\'s identity cache instead (src/proxy/identity-cache.ts, a repeat client)', await cost(20_000, () => identities.of(socket)));
   row('TLSSocket.getPeerCertificate(true) (the whole chain as JS objects; not used by the TCP proxy)', await cost(20_000, () => socket.getPeerCertificate(true)));
   row('TLSSocket.isSessionReused() + authorized', await cost(200_000, () => socket.isSessionReused() && socket.authorized));
   client.destroy();

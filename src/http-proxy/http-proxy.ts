@@ -16,17 +16,15 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { TLSSocket } from 'node:tls';
 import { Pool } from 'undici';
-import { compileAdmission, refusalFromHandshakeError, type Admission } from '../core/admission.js';
-import { guardHandshakes } from '../core/handshake-guard.js';
-import { describePeer, peerIdentityOf, sanList, type PeerIdentity } from '../core/identity.js';
-import type { RejectReason } from '../core/reasons.js';
+import type { PeerIdentity } from '../core/identity.js';
 import { serverOptions } from '../core/tls-options.js';
 import { DEFAULT_XFCC, xfccValue } from '../core/xfcc.js';
-import type { ConnectionEvent, WorkerSpec, WorkerStats } from '../protocol/messages.js';
+import type { WorkerSpec, WorkerStats } from '../protocol/messages.js';
 import { recordConnectionEnd } from '../proxy/connection-end.js';
 import { bindListener, createLiveSet } from '../proxy/listener-lifecycle.js';
 import { createStatsCounter } from '../proxy/stats.js';
 import { createListenerTls } from '../proxy/listener-tls.js';
+import { wireListenerAdmission } from '../proxy/listener-admission.js';
 import { diffSpecs, type ProxyService, type ProxyServiceOptions } from '../proxy/types.js';
 import { forwardHeaders, responseHeaders } from './forward-headers.js';
 import { passUpgrade } from './upgrade.js';
@@ -52,8 +50,6 @@ type AnyResponse = ServerResponse | Http2ServerResponse;
 export function createHttpProxy(options: ProxyServiceOptions): ProxyService {
   const { logger, revocations } = options;
   let spec: WorkerSpec = options.spec;
-  const isRevoked = (serial: string) => revocations.has(serial);
-  let admission: Admission = compileAdmission(spec.mtls, { isRevoked });
   const stats = createStatsCounter();
   const live = createLiveSet<TLSSocket>();
   const tls = createListenerTls({ service: spec.name, material: options.material, revocations, logger });
@@ -69,40 +65,13 @@ export function createHttpProxy(options: ProxyServiceOptions): ProxyService {
   // An idle keep-alive client connection is closed like an idle TCP one.
   server.setTimeout(spec.limits.idle_timeout);
 
-  const emit = (event: Omit<ConnectionEvent, 'time'>) => options.onEvent({ time: new Date().toISOString(), ...event });
-
-  function reject(reason: RejectReason, detail: string, peer: string | undefined, identity?: PeerIdentity, handshake_s?: number) {
-    stats.rejected(reason);
-    logger.warn({ event: 'connection_rejected', service: spec.name, reason, peer, peer_cn: identity?.cn, serial: identity?.serial }, `refused ${describePeer(identity, peer)}: ${detail}`);
-    emit({ result: 'rejected', reason, detail, peer, ...(identity ? identityFields(identity, spec.audit) : {}), bytes_in: 0, bytes_out: 0, duration_ms: 0, ...(handshake_s === undefined ? {} : { handshake_s }) });
-  }
-
-  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
-    const refusal = refusalFromHandshakeError(err, socket, spec.limits.handshake_timeout);
-    reject(refusal.reason, refusal.detail, socket.remoteAddress);
-  });
-
-  const guard = guardHandshakes(server, {
-    handshakeTimeoutMs: () => spec.limits.handshake_timeout,
-    maxConnections: () => spec.limits.max_connections,
-    established: () => live.size,
-    refuseNew: () => (draining ? 'draining' : backendReady ? undefined : 'backend_unavailable'),
-    onRefused: (reason, peer, detail) => reject(reason, reason === 'backend_unavailable' ? `backend ${spec.backend.host}:${spec.backend.port} is not ready` : detail, peer),
-  });
+  const { guard, admit, recompile } = wireListenerAdmission(server, options, { stats, spec: () => spec, established: () => live.size, draining: () => draining, backendReady: () => backendReady });
 
   // Runs before the HTTP machinery sees the socket: admission first, and a refused socket is destroyed in this same tick, before any byte of a request is read.
   server.prependListener('secureConnection', (socket: TLSSocket) => {
-    const peer = socket.remoteAddress;
-    const sinceAccept = guard.handshakeDone(socket);
-    const handshake_s = sinceAccept === undefined ? undefined : sinceAccept / 1000;
-    socket.on('error', () => undefined);
-    const identity = spec.mtls.mode === 'disabled' ? undefined : peerIdentityOf(socket);
-    const refusal = admission({ identity, authorized: socket.authorized, authorizationError: socket.authorizationError, resumed: socket.isSessionReused() });
-    if (refusal || draining) {
-      reject(refusal?.reason ?? 'draining', refusal?.detail ?? 'the service is shutting down', peer, identity, handshake_s);
-      socket.destroy();
-      return;
-    }
+    const admittedPeer = admit(socket);
+    if (!admittedPeer) return;
+    const { identity, peer, handshake_s } = admittedPeer;
     // Small request/response pairs: Nagle would hold each answer back for the client's delayed ACK.
     socket.setNoDelay(true);
     const admitted: Admitted = { identity, peer, xfcc: identity ? xfccValue(identity, spec.http?.xfcc ?? DEFAULT_XFCC) : undefined };
@@ -114,14 +83,16 @@ export function createHttpProxy(options: ProxyServiceOptions): ProxyService {
     socket.once('close', () => {
       live.delete(socket);
       if (identity) bySerial.delete(identity.serial, socket);
-      recordConnectionEnd(stats, logger, spec.name, emit, {
+      recordConnectionEnd(stats, logger, spec.name, options.onEvent, {
         peer,
         bytesIn: socket.bytesRead,
         bytesOut: socket.bytesWritten,
         began,
         failure: admitted.failure,
         failureReason: 'backend_dial_failed',
-        extra: { ...(identity ? identityFields(identity, spec.audit) : {}), ...(handshake_s === undefined ? {} : { handshake_s }) },
+        identity,
+        detailed: spec.audit,
+        handshake_s,
       });
     });
   });
@@ -193,13 +164,13 @@ export function createHttpProxy(options: ProxyServiceOptions): ProxyService {
       const changes = diffSpecs(spec, next);
       // New trust anchors also mean new ticket keys: sessions verified under the old ones must not resume.
       if (tls.swap(server, next, material)) changes.applied.push('trust');
-      admission = compileAdmission(next.mtls, { isRevoked });
       if (next.backend.host !== spec.backend.host || next.backend.port !== spec.backend.port) {
         const old = pool;
         pool = newPool(next);
         void old.close().catch(() => undefined);
       }
       spec = { ...next, listen: spec.listen };
+      recompile();
       return ['certificate', ...changes.applied];
     },
     setBackendReady(ready) {
@@ -224,12 +195,4 @@ function newPool(spec: WorkerSpec): Pool {
     keepAliveTimeout: 30_000,
     pipelining: 1,
   });
-}
-
-function identityFields(identity: PeerIdentity, detailed: boolean): Partial<ConnectionEvent> {
-  return {
-    ...(identity.cn !== undefined ? { peer_cn: identity.cn } : {}),
-    serial: identity.serial,
-    ...(detailed ? { sans: sanList(identity), fingerprint: identity.fingerprint256 } : {}),
-  };
 }

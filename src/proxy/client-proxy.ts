@@ -8,6 +8,7 @@ import { connect, createSecureContext, type SecureContext, type TLSSocket } from
 import { clientContextOptions } from '../core/tls-options.js';
 import type { ConnectionEvent, TlsMaterial, WorkerSpec } from '../protocol/messages.js';
 import { forward } from './forward.js';
+import { createIdleSweep } from './idle-sweep.js';
 import { negotiatedAlpn } from './alpn.js';
 import { classifyUpstreamError, isRefusedCertificate, refusedAfterHandshake, type UpstreamFailureReason } from './upstream-failure.js';
 import { recordConnectionEnd } from './connection-end.js';
@@ -26,6 +27,7 @@ export function createClientProxy(options: ProxyServiceOptions): ProxyService {
   let session: Buffer | undefined;
   const stats = createStatsCounter();
   const live = createLiveSet<Socket>();
+  const idle = createIdleSweep();
   let backendReady = true;
   let draining = false;
 
@@ -87,7 +89,7 @@ export function createClientProxy(options: ProxyServiceOptions): ProxyService {
     remote.once('end', () => {
       if (secured && !answered && !local.readableEnded) failure ??= refusedAfterHandshake(target);
     });
-    forward(local, remote, { idleTimeoutMs: spec.limits.idle_timeout });
+    forward(local, remote, { idleTimeoutMs: spec.limits.idle_timeout, idle });
     local.once('close', () => {
       clearTimeout(dialTimer);
       live.delete(local);
@@ -100,7 +102,7 @@ export function createClientProxy(options: ProxyServiceOptions): ProxyService {
         failure: failure?.detail,
         failureReason: failure?.reason ?? 'remote_tls_failed',
         failureResult: 'rejected',
-        ...(alpn ? { extra: { alpn } } : {}),
+        alpn,
       });
     });
   });
@@ -120,9 +122,11 @@ export function createClientProxy(options: ProxyServiceOptions): ProxyService {
       backendReady = ready;
     },
     stats: () => stats.snapshot(),
-    drain(deadlineMs) {
+    async drain(deadlineMs) {
       draining = true;
-      return live.drain(server, deadlineMs, (socket) => socket.destroy());
+      const forced = await live.drain(server, deadlineMs, (socket) => socket.destroy());
+      idle.close();
+      return forced;
     },
   };
 }

@@ -4,10 +4,13 @@
  * side failing or being cut tears down the other.
  */
 import type { Socket } from 'node:net';
+import type { IdleSweep } from './idle-sweep.js';
 
 export interface ForwardOptions {
   /** Cut the pair after this long without traffic either way (0: never). */
   idleTimeoutMs: number;
+  /** The listener's one idle sweep (./idle-sweep.ts): no timer per socket. */
+  idle: IdleSweep;
   onIdle?: () => void;
 }
 
@@ -16,8 +19,9 @@ function cleanlyDone(socket: Socket): boolean {
 }
 
 /**
- * Starts forwarding. The client's idle timer covers both directions: reads on
- * it are client→backend traffic, writes to it are backend→client traffic.
+ * Starts forwarding. The idle sweep watches the client socket, which covers
+ * both directions: reads on it are client→backend traffic, writes to it are
+ * backend→client traffic.
  */
 export function forward(client: Socket, backend: Socket, options: ForwardOptions): void {
   client.pipe(backend);
@@ -25,13 +29,14 @@ export function forward(client: Socket, backend: Socket, options: ForwardOptions
   // A side that closed after a clean two-way shutdown leaves the other to
   // finish flushing; anything else (error, reset, revoke, timeout) cuts both.
   client.once('close', () => {
+    options.idle.untrack(client);
     if (!cleanlyDone(client)) backend.destroy();
   });
   backend.once('close', () => {
     if (!cleanlyDone(backend)) client.destroy();
   });
   if (options.idleTimeoutMs > 0) {
-    client.setTimeout(options.idleTimeoutMs, () => {
+    options.idle.track(client, options.idleTimeoutMs, () => {
       options.onIdle?.();
       client.destroy();
     });

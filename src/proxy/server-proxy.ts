@@ -8,29 +8,27 @@
  */
 import { connect, type Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
-import { compileAdmission, refusalFromHandshakeError, type Admission } from '../core/admission.js';
-import { guardHandshakes } from '../core/handshake-guard.js';
-import { describePeer, peerIdentityOf, sanList, type PeerIdentity } from '../core/identity.js';
-import type { RejectReason } from '../core/reasons.js';
+import type { PeerIdentity } from '../core/identity.js';
 import { serverOptions } from '../core/tls-options.js';
-import type { ConnectionEvent, WorkerSpec, WorkerStats } from '../protocol/messages.js';
+import type { WorkerSpec, WorkerStats } from '../protocol/messages.js';
 import { attachAcmeAlpn } from './acme-alpn.js';
 import { forward } from './forward.js';
+import { createIdleSweep } from './idle-sweep.js';
 import { encodeAlpnList, negotiatedAlpn } from './alpn.js';
 import { encodeProxyHeaderV2 } from './proxy-protocol.js';
 import { bindListener, createLiveSet } from './listener-lifecycle.js';
 import { recordConnectionEnd } from './connection-end.js';
 import { createStatsCounter } from './stats.js';
 import { createListenerTls } from './listener-tls.js';
+import { wireListenerAdmission, type AdmittedPeer } from './listener-admission.js';
 import { diffSpecs, type ProxyService, type ProxyServiceOptions } from './types.js';
 
 export function createServerProxy(options: ProxyServiceOptions): ProxyService {
   const { logger, revocations } = options;
   let spec: WorkerSpec = options.spec;
-  const isRevoked = (serial: string) => revocations.has(serial);
-  let admission: Admission = compileAdmission(spec.mtls, { isRevoked });
   const stats = createStatsCounter();
   const live = createLiveSet<TLSSocket>();
+  const idle = createIdleSweep();
   const tls = createListenerTls({ service: spec.name, material: options.material, revocations, logger });
   const bySerial = tls.bySerial;
   let backendReady = true;
@@ -43,54 +41,14 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
   } as Parameters<typeof createServer>[0]);
   const acmeAlpn = attachAcmeAlpn(server, logger, spec.name); // before any other 'connection' listener
 
-  const emit = (event: Omit<ConnectionEvent, 'time'>) => options.onEvent({ time: new Date().toISOString(), ...event });
-
-  function reject(reason: RejectReason, detail: string, peer: string | undefined, identity?: PeerIdentity, handshake_s?: number) {
-    stats.rejected(reason);
-    logger.warn({ event: 'connection_rejected', service: spec.name, reason, peer, peer_cn: identity?.cn, serial: identity?.serial }, `refused ${describePeer(identity, peer)}: ${detail}`);
-    emit({
-      result: 'rejected',
-      reason,
-      detail,
-      peer,
-      ...(identity ? identityFields(identity, spec.audit) : {}),
-      bytes_in: 0,
-      bytes_out: 0,
-      duration_ms: 0,
-      ...(handshake_s === undefined ? {} : { handshake_s }),
-    });
-  }
-
-  // Registered before the handshake guard, which destroys the socket: its peer address is still readable here.
-  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
-    const refusal = refusalFromHandshakeError(err, socket, spec.limits.handshake_timeout);
-    reject(refusal.reason, refusal.detail, socket.remoteAddress);
-  });
-
-  const guard = guardHandshakes(server, {
-    handshakeTimeoutMs: () => spec.limits.handshake_timeout,
-    maxConnections: () => spec.limits.max_connections,
-    established: () => live.size,
-    refuseNew: () => (draining ? 'draining' : backendReady ? undefined : 'backend_unavailable'),
-    onRefused: (reason, peer, detail) => reject(reason, reason === 'backend_unavailable' ? `backend ${spec.backend.host}:${spec.backend.port} is not ready` : detail, peer),
-  });
+  const { guard, admit, recompile } = wireListenerAdmission(server, options, { stats, spec: () => spec, established: () => live.size, draining: () => draining, backendReady: () => backendReady });
 
   server.on('secureConnection', (socket: TLSSocket) => {
-    const peer = socket.remoteAddress;
-    const sinceAccept = guard.handshakeDone(socket);
-    const handshake_s = sinceAccept === undefined ? undefined : sinceAccept / 1000;
-    socket.on('error', () => undefined); // errors end in 'close', which cleans up
-    const identity = spec.mtls.mode === 'disabled' ? undefined : peerIdentityOf(socket);
-    const refusal = admission({ identity, authorized: socket.authorized, authorizationError: socket.authorizationError, resumed: socket.isSessionReused() });
-    if (refusal || draining) {
-      reject(refusal?.reason ?? 'draining', refusal?.detail ?? 'the service is shutting down', peer, identity, handshake_s);
-      socket.destroy();
-      return;
-    }
-    accept(socket, identity, peer, handshake_s);
+    const admitted = admit(socket);
+    if (admitted) accept(socket, admitted);
   });
 
-  function accept(socket: TLSSocket, identity: PeerIdentity | undefined, peer: string | undefined, handshake_s: number | undefined) {
+  function accept(socket: TLSSocket, { identity, peer, handshake_s }: AdmittedPeer) {
     const began = performance.now();
     live.add(socket);
     if (identity) bySerial.add(identity.serial, socket);
@@ -113,19 +71,22 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
     backend.on('error', (err: NodeJS.ErrnoException) => {
       if (!dialed) failure ??= `backend ${spec.backend.host}:${spec.backend.port} unreachable: ${err.code ?? err.message}`;
     });
-    forward(socket, backend, { idleTimeoutMs: spec.limits.idle_timeout });
+    forward(socket, backend, { idleTimeoutMs: spec.limits.idle_timeout, idle });
     socket.once('close', () => {
       clearTimeout(dialTimer);
       live.delete(socket);
       if (identity) bySerial.delete(identity.serial, socket);
-      recordConnectionEnd(stats, logger, spec.name, emit, {
+      recordConnectionEnd(stats, logger, spec.name, options.onEvent, {
         peer,
         bytesIn: backend.bytesWritten,
         bytesOut: backend.bytesRead,
         began,
         failure: dialed ? undefined : failure,
         failureReason: 'backend_dial_failed',
-        extra: { ...(identity ? identityFields(identity, spec.audit) : {}), ...(alpn ? { alpn } : {}), ...(handshake_s === undefined ? {} : { handshake_s }) },
+        identity,
+        detailed: spec.audit,
+        alpn,
+        handshake_s,
       });
     });
   }
@@ -138,8 +99,8 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
       if (tls.swap(server, next, material)) changes.applied.push('trust');
       // Also read per connection (setSecureContext does not take it): the wire form of listen.alpn.
       (server as unknown as { ALPNProtocols: Buffer | undefined }).ALPNProtocols = encodeAlpnList(next.alpn);
-      admission = compileAdmission(next.mtls, { isRevoked });
       spec = { ...next, listen: spec.listen };
+      recompile();
       return ['certificate', ...changes.applied];
     },
     setBackendReady(ready) {
@@ -152,6 +113,7 @@ export function createServerProxy(options: ProxyServiceOptions): ProxyService {
       tls.close();
       const forced = await live.drain(server, deadlineMs, (socket) => socket.destroy());
       guard.close();
+      idle.close();
       return forced;
     },
   };
@@ -167,12 +129,4 @@ function proxyHeaderFor(socket: TLSSocket, identity: PeerIdentity | undefined, a
     spiffeId: identity?.uri.find((u) => u.startsWith('spiffe://')),
     alpn,
   });
-}
-
-function identityFields(identity: PeerIdentity, detailed: boolean): Partial<ConnectionEvent> {
-  return {
-    ...(identity.cn !== undefined ? { peer_cn: identity.cn } : {}),
-    serial: identity.serial,
-    ...(detailed ? { sans: sanList(identity), fingerprint: identity.fingerprint256 } : {}),
-  };
 }
