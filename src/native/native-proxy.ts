@@ -14,11 +14,11 @@ import { X509Certificate } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { compileAdmission, type Admission } from '../core/admission.js';
-import { describePeer, identityOf, sanList, type PeerIdentity } from '../core/identity.js';
+import { identityOf, type PeerIdentity } from '../core/identity.js';
 import { REJECT_REASONS, reasonForAuthorizationError, type RejectReason } from '../core/reasons.js';
 import { createSerialIndex } from '../core/serial-index.js';
 import type { ConnectionEvent, TlsMaterial, WorkerSpec, WorkerStats } from '../protocol/messages.js';
-import { recordConnectionEnd } from '../proxy/connection-end.js';
+import { recordConnectionEnd, recordRefusal } from '../proxy/connection-end.js';
 import { createStatsCounter } from '../proxy/stats.js';
 import { diffSpecs, type ProxyService, type ProxyServiceOptions } from '../proxy/types.js';
 import { loadNativeAddon, type NativeAddon, type NativeListener } from './addon.js';
@@ -57,23 +57,8 @@ export function createNativeProxy(options: NativeProxyOptions): ProxyService {
   let draining = false;
   let idleWaiters: (() => void)[] = [];
 
-  const emit = (event: Omit<ConnectionEvent, 'time'>) => options.onEvent({ time: new Date().toISOString(), ...event });
-
-  function reject(reason: RejectReason, detail: string, peer: string | undefined, identity?: PeerIdentity, handshake_s?: number) {
-    stats.rejected(reason);
-    logger.warn({ event: 'connection_rejected', service: spec.name, reason, peer, peer_cn: identity?.cn, serial: identity?.serial }, `refused ${describePeer(identity, peer)}: ${detail}`);
-    emit({
-      result: 'rejected',
-      reason,
-      detail,
-      peer,
-      ...(identity ? identityFields(identity, spec.audit) : {}),
-      bytes_in: 0,
-      bytes_out: 0,
-      duration_ms: 0,
-      ...(handshake_s === undefined ? {} : { handshake_s }),
-    });
-  }
+  const reject = (reason: RejectReason, detail: string, peer: string | undefined, identity?: PeerIdentity, handshake_s?: number) =>
+    recordRefusal(stats, logger, spec, options.onEvent, { reason, detail, peer, identity, handshake_s });
 
   function admit(id: number, der: Buffer, peer: string, handshakeMs: number): boolean {
     const handshake_s = handshakeMs / 1000;
@@ -107,14 +92,16 @@ export function createNativeProxy(options: NativeProxyOptions): ProxyService {
     if (!entry) return;
     live.delete(id);
     bySerial.delete(entry.identity.serial, id);
-    recordConnectionEnd(stats, logger, spec.name, emit, {
+    recordConnectionEnd(stats, logger, spec.name, options.onEvent, {
       peer: entry.peer,
       bytesIn,
       bytesOut,
       began: entry.began,
       failure: reason === 'backend_dial_failed' ? detail : undefined,
       failureReason: 'backend_dial_failed',
-      extra: { ...identityFields(entry.identity, spec.audit), handshake_s: entry.handshake_s },
+      identity: entry.identity,
+      detailed: spec.audit,
+      handshake_s: entry.handshake_s,
     });
     if (live.size === 0 && idleWaiters.length > 0) {
       for (const wake of idleWaiters) wake();
@@ -188,13 +175,5 @@ export function createNativeProxy(options: NativeProxyOptions): ProxyService {
       await whenIdle(1000);
       return forced;
     },
-  };
-}
-
-function identityFields(identity: PeerIdentity, detailed: boolean): Partial<ConnectionEvent> {
-  return {
-    ...(identity.cn !== undefined ? { peer_cn: identity.cn } : {}),
-    serial: identity.serial,
-    ...(detailed ? { sans: sanList(identity), fingerprint: identity.fingerprint256 } : {}),
   };
 }

@@ -4,10 +4,10 @@
  * event is built field by field, in one object (no spreads: this runs once per
  * connection on the hot path).
  */
-import { sanList, type PeerIdentity } from '../core/identity.js';
+import { describePeer, sanList, type PeerIdentity } from '../core/identity.js';
 import type { RejectReason } from '../core/reasons.js';
 import type { Logger } from '../logger.js';
-import type { ConnectionEvent } from '../protocol/messages.js';
+import type { ConnectionEvent, WorkerSpec } from '../protocol/messages.js';
 import type { StatsCounter } from './stats.js';
 
 export interface ConnectionEnd {
@@ -59,5 +59,30 @@ export function recordConnectionEnd(stats: StatsCounter, logger: Logger, service
   event.bytes_in = end.bytesIn;
   event.bytes_out = end.bytesOut;
   event.duration_ms = Math.round(performance.now() - end.began);
+  onEvent(event);
+}
+
+/**
+ * What every server listener (the TCP pipe, the HTTP mode, the native data path)
+ * records for a refused client: the counter by reason, one warning naming the
+ * peer, and one `rejected` event with no bytes.
+ */
+export function recordRefusal(
+  stats: StatsCounter,
+  logger: Logger,
+  spec: Pick<WorkerSpec, 'name' | 'audit'>,
+  onEvent: (event: ConnectionEvent) => void,
+  refusal: { reason: RejectReason; detail: string; peer: string | undefined; identity?: PeerIdentity | undefined; handshake_s?: number | undefined },
+): void {
+  const { reason, detail, peer, identity, handshake_s } = refusal;
+  stats.rejected(reason);
+  logger.warn({ event: 'connection_rejected', service: spec.name, reason, peer, peer_cn: identity?.cn, serial: identity?.serial }, `refused ${describePeer(identity, peer)}: ${detail}`);
+  // Fields in the order the audit line has always shown them.
+  const event = { time: new Date().toISOString(), result: 'rejected', reason, detail, peer } as ConnectionEvent;
+  if (identity) identityFields(event, identity, spec.audit);
+  event.bytes_in = 0;
+  event.bytes_out = 0;
+  event.duration_ms = 0;
+  if (handshake_s !== undefined) event.handshake_s = handshake_s;
   onEvent(event);
 }

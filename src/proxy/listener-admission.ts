@@ -10,10 +10,10 @@
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import { compileAdmission, refusalFromHandshakeError, type Admission } from '../core/admission.js';
 import { guardHandshakes, type HandshakeGuard } from '../core/handshake-guard.js';
-import { describePeer, type PeerIdentity } from '../core/identity.js';
+import type { PeerIdentity } from '../core/identity.js';
 import type { RejectReason } from '../core/reasons.js';
-import type { ConnectionEvent, WorkerSpec } from '../protocol/messages.js';
-import { identityFields } from './connection-end.js';
+import type { WorkerSpec } from '../protocol/messages.js';
+import { recordRefusal } from './connection-end.js';
 import { createIdentityCache } from './identity-cache.js';
 import type { StatsCounter } from './stats.js';
 import type { ProxyServiceOptions } from './types.js';
@@ -52,19 +52,8 @@ export function wireListenerAdmission(server: TlsServer, service: Pick<ProxyServ
   let admission: Admission = compileAdmission(spec().mtls, { isRevoked });
   const identities = createIdentityCache();
 
-  function reject(reason: RejectReason, detail: string, peer: string | undefined, identity?: PeerIdentity, handshake_s?: number) {
-    const current = spec();
-    stats.rejected(reason);
-    logger.warn({ event: 'connection_rejected', service: current.name, reason, peer, peer_cn: identity?.cn, serial: identity?.serial }, `refused ${describePeer(identity, peer)}: ${detail}`);
-    // Fields in the order the audit line has always shown them.
-    const event = { time: new Date().toISOString(), result: 'rejected', reason, detail, peer } as ConnectionEvent;
-    if (identity) identityFields(event, identity, current.audit);
-    event.bytes_in = 0;
-    event.bytes_out = 0;
-    event.duration_ms = 0;
-    if (handshake_s !== undefined) event.handshake_s = handshake_s;
-    service.onEvent(event);
-  }
+  const reject = (reason: RejectReason, detail: string, peer: string | undefined, identity?: PeerIdentity, handshake_s?: number) =>
+    recordRefusal(stats, logger, spec(), service.onEvent, { reason, detail, peer, identity, handshake_s });
 
   // Registered before the handshake guard, which destroys the socket: its peer address is still readable here.
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
