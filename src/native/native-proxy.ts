@@ -17,7 +17,7 @@ import { compileAdmission, type Admission } from '../core/admission.js';
 import { identityOf, type PeerIdentity } from '../core/identity.js';
 import { REJECT_REASONS, reasonForAuthorizationError, type RejectReason } from '../core/reasons.js';
 import { createSerialIndex } from '../core/serial-index.js';
-import type { ConnectionEvent, TlsMaterial, WorkerSpec, WorkerStats } from '../protocol/messages.js';
+import type { TlsMaterial, WorkerSpec, WorkerStats } from '../protocol/messages.js';
 import { recordConnectionEnd, recordRefusal } from '../proxy/connection-end.js';
 import { createStatsCounter } from '../proxy/stats.js';
 import { diffSpecs, type ProxyService, type ProxyServiceOptions } from '../proxy/types.js';
