@@ -10,7 +10,7 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from '../logger.js';
-import { readJsonBody, replyError } from './http-replies.js';
+import { preReadJsonBody, readJsonBody, replyError } from './http-replies.js';
 import type { PeerIdentity } from './peer-identity.js';
 import { sameOwner, type FrontSession, type SessionRegistry } from './sessions.js';
 
@@ -78,7 +78,8 @@ export async function handleStreamableHttp(ctx: RouteContext, req: IncomingMessa
     if (!session) return;
     ctx.track(session, res);
     if (req.method === 'GET') watchServerStream(session, res);
-    await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res);
+    const body = await preReadJsonBody(req, MAX_BODY_BYTES);
+    await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, body?.value);
     return;
   }
   if (req.method !== 'POST') {
