@@ -55,7 +55,7 @@ const round = (n: number) => Math.round(n * 1000) / 1000;
 
 const meanOf = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
-function stats(samples: number[], cpu: number[] = []): LatencyStats {
+export function stats(samples: number[], cpu: number[] = []): LatencyStats {
   const sorted = [...samples].sort((a, b) => a - b);
   const out: LatencyStats = { p50: round(percentile(sorted, 50)), p95: round(percentile(sorted, 95)), p99: round(percentile(sorted, 99)), mean: round(meanOf(sorted)) };
   if (cpu.length) {
@@ -65,7 +65,7 @@ function stats(samples: number[], cpu: number[] = []): LatencyStats {
   return out;
 }
 
-interface Lane {
+export interface Lane {
   client: Client;
   name: string;
   args: Record<string, unknown>;
@@ -74,7 +74,7 @@ interface Lane {
   cpu: number[];
 }
 
-async function openLane(transport: Transport, name: string, args: Record<string, unknown>): Promise<Lane> {
+export async function openLane(transport: Transport, name: string, args: Record<string, unknown>): Promise<Lane> {
   const client = new Client({ name: 'tlsmcp-bench', version: '1.0.0' });
   await client.connect(transport);
   return { client, name, args, samples: [], cpu: [] };
@@ -86,7 +86,7 @@ async function openLane(transport: Transport, name: string, args: Record<string,
  * shared machine falls on every lane alike and same-run differences mean
  * something. After a warm-up of 50 rounds.
  */
-async function timeInterleaved(lanes: Lane[], calls: number): Promise<void> {
+export async function timeInterleaved(lanes: Lane[], calls: number): Promise<void> {
   for (let i = 0; i < Math.min(50, calls); i += 1) for (const lane of lanes) await lane.client.callTool({ name: lane.name, arguments: lane.args });
   for (let i = 0; i < calls; i += 1) {
     for (let j = 0; j < lanes.length; j += 1) {

@@ -335,6 +335,7 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
         unsubscribe?.();
         guard?.close();
         await Promise.allSettled(sessions.all().map((s) => s.relay.close()));
+        newBackend.close();
         const s = server;
         if (!s) return;
         await new Promise<void>((resolve) => {
