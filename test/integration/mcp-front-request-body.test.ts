@@ -76,6 +76,19 @@ describe('MCP front: request bodies on a session', () => {
     expect(await next.text()).toContain('"text":"still here"');
   });
 
+  it("answers the common call (the front's fast path) exactly as the SDK's transport answers a call it takes itself", async () => {
+    // A charset parameter is valid JSON for the SDK but not the fast path's exact match: the SDK answers that one.
+    const view = async (res: Response) => ({
+      status: res.status,
+      headers: Object.fromEntries(['content-type', 'cache-control', 'connection', 'x-accel-buffering', 'mcp-session-id', 'content-length', 'transfer-encoding'].map((h) => [h, res.headers.get(h)])),
+      body: await res.text(),
+    });
+    const headers = { accept: 'application/json, text/event-stream', 'content-type': 'application/json; charset=utf-8', 'mcp-session-id': sessionId, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION };
+    const sdk = await view(await post(call(106, 'same answer'), { headers }));
+    expect(sdk.body).toMatch(/^event: message\ndata: \{.*"id":106.*\}\n\n$/);
+    expect(await view(await post(call(106, 'same answer')))).toEqual(sdk);
+  });
+
   it("answers a body over 4 MiB with the SDK's 413", async () => {
     const res = await post(call(105, 'x'.repeat(4 * 1024 * 1024)));
     expect(res.status).toBe(413);
