@@ -1,7 +1,7 @@
 /**
  * Splits a V8 `.cpuprofile` of `bench/mcp-front.ts` (one lane, in-process) into
  * who the time went to: the front's SDK Streamable HTTP server transport and its
- * hono adapter, tlsmcp's own front code, the stdio client transport, the bench's
+ * hono adapter, the stdio client transport, tlsmcp's own front code, the bench's
  * agent (SDK client, undici over mTLS), GC, and native work with no JS caller.
  * A sample goes to the first bucket (in that order) one of whose frames is on its
  * stack. Sample deltas are wall time, so on a loaded machine only the shares mean
@@ -26,8 +26,8 @@ interface Profile {
 const BUCKETS: [string, RegExp][] = [
   ['start-up: module loading, the CA', /modules\/|nm:tsx|src\/ca\/|esbuild|runMcpFrontBench/],
   ["front: the SDK's Streamable HTTP server transport and hono adapter", /server\/streamableHttp|webStandardStreamableHttp|@hono|server\/requestBody/],
-  ["front: tlsmcp's own code (routes, relay, policy, audit)", /src\/mcp-front\//],
-  ['front: the SDK stdio client transport', /client\/stdio|shared\/stdio/],
+  ['front: the SDK stdio client transport (the write to the backend child included)', /client\/stdio|shared\/stdio/],
+  ["front: tlsmcp's own code (routes, relay, policy, audit, the fast path)", /src\/mcp-front\//],
   ['agent (the bench client): SDK client, undici fetch over mTLS, SSE parsing', /client\/streamableHttp|client\/index|shared\/protocol|src\/connect\/mtls-fetch|undici|eventsource/],
   ['GC', /^\(garbage collector\)/],
 ];
