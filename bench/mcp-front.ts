@@ -3,7 +3,9 @@
  * backend and through the front (mTLS Streamable HTTP, relay, policy, audit), for
  * a stdio backend (server-everything's `echo`, spawned by the front or by the
  * client) and an HTTP backend (an SDK Streamable HTTP server on loopback).
- * Sequential calls after a warm-up; reports p50/p95/p99 and the added p50/p99.
+ * Sequential calls after a warm-up, the four lanes interleaved call by call (a
+ * shared machine's load bursts hit them alike); reports p50/p95/p99 and the
+ * added p50/p99.
  *
  * `npx tsx bench/mcp-front.ts` runs it alone (BENCH_MCP_CALLS sets the number of
  * calls, default 300); `runMcpFrontBench()` is for bench/run.ts.
@@ -22,8 +24,9 @@ import { createCertificateAuthority } from '../src/ca/index.js';
 import { parseConfig } from '../src/config/load.js';
 import { createMtlsFetch } from '../src/connect/mtls-fetch.js';
 import { createSilentLogger } from '../src/logger.js';
-import { createMcpFront, type McpFront } from '../src/mcp-front/index.js';
 import { createAuditLog } from '../src/state/audit-log.js';
+import { createBatchedAuditLog } from '../src/mcp-front/audit-batch.js';
+import { createMcpFront, type McpFront } from '../src/mcp-front/index.js';
 // The recording test backend doubles as the bench's HTTP MCP server.
 import { startTestMcpBackend } from '../test/helpers/mcp-front-backend.js';
 import { percentile } from './children.js';
@@ -33,6 +36,9 @@ export interface LatencyStats {
   p95: number;
   p99: number;
   mean: number;
+  /** CPU time of this process per call, µs (median, mean): the client, the front and the in-process HTTP backend, not the stdio child. Less load-dependent than wall time. */
+  cpu_us_p50?: number;
+  cpu_us_mean?: number;
 }
 
 export interface McpFrontBenchResult {
@@ -47,26 +53,51 @@ export interface McpFrontBenchResult {
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
-function stats(samples: number[]): LatencyStats {
+const meanOf = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+
+export function stats(samples: number[], cpu: number[] = []): LatencyStats {
   const sorted = [...samples].sort((a, b) => a - b);
-  const mean = sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length);
-  return { p50: round(percentile(sorted, 50)), p95: round(percentile(sorted, 95)), p99: round(percentile(sorted, 99)), mean: round(mean) };
+  const out: LatencyStats = { p50: round(percentile(sorted, 50)), p95: round(percentile(sorted, 95)), p99: round(percentile(sorted, 99)), mean: round(meanOf(sorted)) };
+  if (cpu.length) {
+    out.cpu_us_p50 = Math.round(percentile([...cpu].sort((a, b) => a - b), 50));
+    out.cpu_us_mean = Math.round(meanOf(cpu));
+  }
+  return out;
 }
 
-async function timeCalls(transport: Transport, name: string, args: Record<string, unknown>, calls: number): Promise<LatencyStats> {
+export interface Lane {
+  client: Client;
+  name: string;
+  args: Record<string, unknown>;
+  samples: number[];
+  /** This process's CPU time (user + system) over each call, µs. */
+  cpu: number[];
+}
+
+export async function openLane(transport: Transport, name: string, args: Record<string, unknown>): Promise<Lane> {
   const client = new Client({ name: 'tlsmcp-bench', version: '1.0.0' });
   await client.connect(transport);
-  try {
-    for (let i = 0; i < Math.min(50, calls); i += 1) await client.callTool({ name, arguments: args }); // warm-up
-    const samples: number[] = [];
-    for (let i = 0; i < calls; i += 1) {
+  return { client, name, args, samples: [], cpu: [] };
+}
+
+/**
+ * Times the lanes' calls interleaved (one call on each lane per round, the
+ * order rotating every round), so a burst of load from the other tenants of a
+ * shared machine falls on every lane alike and same-run differences mean
+ * something. After a warm-up of 50 rounds.
+ */
+export async function timeInterleaved(lanes: Lane[], calls: number): Promise<void> {
+  for (let i = 0; i < Math.min(50, calls); i += 1) for (const lane of lanes) await lane.client.callTool({ name: lane.name, arguments: lane.args });
+  for (let i = 0; i < calls; i += 1) {
+    for (let j = 0; j < lanes.length; j += 1) {
+      const lane = lanes[(i + j) % lanes.length]!;
+      const cpu = process.cpuUsage();
       const start = performance.now();
-      await client.callTool({ name, arguments: args });
-      samples.push(performance.now() - start);
+      await lane.client.callTool({ name: lane.name, arguments: lane.args });
+      lane.samples.push(performance.now() - start);
+      const used = process.cpuUsage(cpu);
+      lane.cpu.push(used.user + used.system);
     }
-    return stats(samples);
-  } finally {
-    await client.close();
   }
 }
 
@@ -81,7 +112,8 @@ export async function runMcpFrontBench(options: { calls?: number } = {}): Promis
   await ca.init({ keyType: 'ecdsa-p256' });
   const server = await ca.issue({ type: 'server', service: 'bench', cn: 'localhost', dns: ['localhost'], ip: ['127.0.0.1'], keyType: 'ecdsa-p256' });
   const client = await ca.issue({ type: 'client', service: 'bench', cn: 'bench-agent', keyType: 'ecdsa-p256' });
-  const auditLog = createAuditLog(join(dir, 'audit.log'));
+  // The audit sink a front worker uses (src/mcp-front/worker-kind.ts); BENCH_MCP_AUDIT=stream for the per-event stream of src/state/audit-log.ts.
+  const auditLog = process.env.BENCH_MCP_AUDIT === 'stream' ? createAuditLog(join(dir, 'audit.log')) : createBatchedAuditLog(join(dir, 'audit.log'));
   const mtls = createMtlsFetch({ certPem: client.certPem, keyPem: client.keyPem, caPem: client.caPem });
   const backend = await startTestMcpBackend();
   const fronts: McpFront[] = [];
@@ -99,10 +131,26 @@ export async function runMcpFrontBench(options: { calls?: number } = {}): Promis
     const stdioFront = await startFront({ command: everything });
     const httpFront = await startFront({ url: backend.url });
     const [command, ...args] = everything;
-    const stdioDirect = await timeCalls(new StdioClientTransport({ command: command!, args, stderr: 'ignore' }), 'echo', { message: 'bench' }, calls);
-    const stdioVia = await timeCalls(new StreamableHTTPClientTransport(stdioFront, { fetch: mtls.fetch }), 'echo', { message: 'bench' }, calls);
-    const httpDirect = await timeCalls(new StreamableHTTPClientTransport(new URL(backend.url)), 'echo', { text: 'bench' }, calls);
-    const httpVia = await timeCalls(new StreamableHTTPClientTransport(httpFront, { fetch: mtls.fetch }), 'echo', { text: 'bench' }, calls);
+    // BENCH_MCP_ONLY=front-http (or front-stdio) times that lane alone: for `--cpu-prof` of the front.
+    const only = process.env.BENCH_MCP_ONLY;
+    const want = (lane: string) => only === undefined || only === lane;
+    const lanes = {
+      stdioDirect: want('direct-stdio') ? await openLane(new StdioClientTransport({ command: command!, args, stderr: 'ignore' }), 'echo', { message: 'bench' }) : undefined,
+      stdioVia: want('front-stdio') ? await openLane(new StreamableHTTPClientTransport(stdioFront, { fetch: mtls.fetch }), 'echo', { message: 'bench' }) : undefined,
+      httpDirect: want('direct-http') ? await openLane(new StreamableHTTPClientTransport(new URL(backend.url)), 'echo', { text: 'bench' }) : undefined,
+      httpVia: want('front-http') ? await openLane(new StreamableHTTPClientTransport(httpFront, { fetch: mtls.fetch }), 'echo', { text: 'bench' }) : undefined,
+    };
+    const open = Object.values(lanes).filter((l): l is Lane => l !== undefined);
+    try {
+      await timeInterleaved(open, calls);
+    } finally {
+      await Promise.allSettled(open.map((l) => l.client.close()));
+    }
+    const empty = { p50: NaN, p95: NaN, p99: NaN, mean: NaN };
+    const stdioDirect = lanes.stdioDirect ? stats(lanes.stdioDirect.samples, lanes.stdioDirect.cpu) : empty;
+    const stdioVia = lanes.stdioVia ? stats(lanes.stdioVia.samples, lanes.stdioVia.cpu) : empty;
+    const httpDirect = lanes.httpDirect ? stats(lanes.httpDirect.samples, lanes.httpDirect.cpu) : empty;
+    const httpVia = lanes.httpVia ? stats(lanes.httpVia.samples, lanes.httpVia.cpu) : empty;
     return {
       node: process.version,
       cores: cpus().length,
@@ -121,16 +169,17 @@ export async function runMcpFrontBench(options: { calls?: number } = {}): Promis
 }
 
 export function formatMcpFrontBench(r: McpFrontBenchResult): string {
-  const row = (label: string, s: LatencyStats) => `${label.padEnd(38)}${`${s.p50}`.padEnd(10)}${`${s.p95}`.padEnd(10)}${`${s.p99}`.padEnd(10)}${s.mean}`;
+  const row = (label: string, s: LatencyStats) => `${label.padEnd(38)}${`${s.p50}`.padEnd(10)}${`${s.p95}`.padEnd(10)}${`${s.p99}`.padEnd(10)}${`${s.mean}`.padEnd(10)}${s.cpu_us_p50 ?? '-'} / ${s.cpu_us_mean ?? '-'}`;
+  const cpuAdded = (a: LatencyStats, b: LatencyStats) => (a.cpu_us_p50 !== undefined && b.cpu_us_p50 !== undefined ? `; CPU µs per call p50 ${b.cpu_us_p50 - a.cpu_us_p50}` : '');
   return [
-    `tools/call latency, ms (${r.calls} sequential calls each; node ${r.node}, ${r.cores} cores, load ${r.load_average_at_start.join(' ')})`,
-    `${''.padEnd(38)}${'p50'.padEnd(10)}${'p95'.padEnd(10)}${'p99'.padEnd(10)}mean`,
+    `tools/call latency, ms (${r.calls} sequential calls each, the four lanes interleaved; node ${r.node}, ${r.cores} cores, load ${r.load_average_at_start.join(' ')})`,
+    `${''.padEnd(38)}${'p50'.padEnd(10)}${'p95'.padEnd(10)}${'p99'.padEnd(10)}${'mean'.padEnd(10)}CPU µs/call p50 / mean (this process)`,
     row('stdio server-everything, direct', r.stdio.direct),
     row('stdio server-everything, via front', r.stdio.front),
-    `  added by the front: p50 ${r.stdio.added_p50}, p99 ${r.stdio.added_p99}`,
+    `  added by the front: p50 ${r.stdio.added_p50}, p99 ${r.stdio.added_p99}${cpuAdded(r.stdio.direct, r.stdio.front)}`,
     row('HTTP SDK server, direct', r.http.direct),
     row('HTTP SDK server, via front', r.http.front),
-    `  added by the front: p50 ${r.http.added_p50}, p99 ${r.http.added_p99}`,
+    `  added by the front: p50 ${r.http.added_p50}, p99 ${r.http.added_p99}${cpuAdded(r.http.direct, r.http.front)}`,
   ].join('\n');
 }
 

@@ -10,6 +10,7 @@ import type { PeerIdentity as CoreIdentity } from '../core/identity.js';
 import { xfccValue } from '../core/xfcc.js';
 import { TlsmcpError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { createBackendFetch } from './backend-fetch.js';
 import { createStdioBackendFactory } from './backend-stdio.js';
 import { createHttpClientTransport } from './http-client-transport.js';
 import { isSessionLost, isStreamLost } from './link-errors.js';
@@ -26,21 +27,28 @@ export interface BackendFactoryOptions {
  * session; an HTTP backend is told the session's verified identity in
  * X-Forwarded-Client-Cert.
  */
-export function createBackendFactory({ service, logger, restart }: BackendFactoryOptions): (identity?: CoreIdentity) => ResilientTransport {
+export type BackendFactory = ((identity?: CoreIdentity) => ResilientTransport) & {
+  /** Closes what the factory's backends share (the HTTP backends' idle keep-alive connections). */
+  close(): void;
+};
+
+export function createBackendFactory({ service, logger, restart }: BackendFactoryOptions): BackendFactory {
   const backend = service.backend;
   const log = logger.child({ service: service.name });
   if (backend.command) {
     const create = createStdioBackendFactory({ command: backend.command, env: backend.env, cwd: backend.cwd, logger: log });
     const label = `backend "${backend.command.join(' ')}" of service ${service.name}`;
-    return () => createResilientTransport({ create, logger: log, label, restart });
+    return Object.assign(() => createResilientTransport({ create, logger: log, label, restart }), { close: () => undefined });
   }
   if (backend.url) {
     const url = new URL(backend.url);
     const label = `backend ${url.href} of service ${service.name}`;
-    return (identity) => {
+    // One keep-alive pool per service's backend, through node:http rather than undici's fetch (./backend-fetch.ts).
+    const backendFetch = createBackendFetch();
+    const factory = (identity?: CoreIdentity) => {
       const xfcc = identity ? xfccValue(identity) : undefined;
       return createResilientTransport({
-        create: () => createHttpClientTransport({ url, logger: log, xfcc }),
+        create: () => createHttpClientTransport({ url, logger: log, xfcc, fetch: backendFetch.fetch }),
         logger: log,
         label,
         restart,
@@ -48,6 +56,7 @@ export function createBackendFactory({ service, logger, restart }: BackendFactor
         isStreamLost,
       });
     };
+    return Object.assign(factory, { close: () => backendFetch.close() });
   }
   throw new TlsmcpError('ERR_CONFIG_INVALID', `${service.path ? `${service.path}.` : ''}backend: a protocol: mcp service needs backend.command or backend.url`, {
     fix: 'set backend.command: ["cmd", "args"...] for a stdio MCP server, or backend.url: http://127.0.0.1:PORT/mcp',

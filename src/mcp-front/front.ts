@@ -25,7 +25,7 @@ import { sessionClosedEvent } from './audit.js';
 import { createBackendFactory } from './backend.js';
 import { replyError } from './http-replies.js';
 import { identityFromSocket, matchable, type PeerIdentity } from './peer-identity.js';
-import { createAuthorizer } from './policy.js';
+import { createAuthorizer, type AgentPolicy, type Authorizer } from './policy.js';
 import { createServicePinning, type ServicePinning } from './pinning.js';
 import type { PinStore } from './pinning-store.js';
 import { createRateLimiter, createRateLimitPolicy } from './rate-limit.js';
@@ -35,6 +35,12 @@ import { handleSseMessage, handleSseStream, handleStreamableHttp, type RouteCont
 import { createSessionRegistry, type FrontSession } from './sessions.js';
 import { secureContextOptions, serverTlsOptions, type McpFrontTls } from './tls-options.js';
 
+
+/** The session's agent policy and the authorizer it came from (./policy.ts). */
+interface PolicyCache {
+  from?: Authorizer;
+  policy?: AgentPolicy;
+}
 
 /** A handshake that ended because the peer reset or closed its side, not because we refused it. */
 const peerHungUp = (err: { code?: string }, socket: TLSSocket) =>
@@ -124,14 +130,24 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
     return identity;
   };
 
+  /** The session's agent policy under the current authorizer: computed once per session and policy, not per request. */
+  const policyOf = (identity: PeerIdentity, cache: PolicyCache): AgentPolicy => {
+    if (cache.from !== authorizer || !cache.policy) {
+      cache.from = authorizer;
+      cache.policy = authorizer.forIdentity(identity);
+    }
+    return cache.policy;
+  };
+
   const openSession = async (kind: FrontSession['kind'], id: string, transport: Transport, identity: PeerIdentity): Promise<FrontSession> => {
     // Only a verified certificate is vouched for to the backend.
     const backend = newBackend(identity.authorized ? identity.certificate : undefined);
+    const cachedPolicy: PolicyCache = {};
     const relay = createRelay({
       front: transport,
       backend,
-      // Looked up per request so a policy reload reaches live sessions too.
-      policy: { decide: (kind, name) => authorizer.forIdentity(identity).decide(kind, name) },
+      // Recomputed when the policy is reloaded, so a reload reaches live sessions too.
+      policy: { decide: (kind, name) => policyOf(identity, cachedPolicy).decide(kind, name) },
       audit: { context: { service: service.name, session: id, transport: kind, identity, auditArguments: service.audit.arguments }, append: (e) => auditLog.append(e) },
       logger,
       label: `service ${service.name}`,
@@ -199,14 +215,16 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
       replyError(res, refusal.status, refusal.message, { code: -32001, data: { reason: refusal.reason }, close: true });
       return;
     }
-    const url = new URL(req.url ?? '/', 'https://front.invalid');
+    // The common path is exactly /mcp: no URL object for it.
+    const url = req.url === '/mcp' ? undefined : new URL(req.url ?? '/', 'https://front.invalid');
+    const pathname = url?.pathname ?? '/mcp';
     try {
-      if (url.pathname === '/mcp') await handleStreamableHttp(routes, req, res, identity);
-      else if (url.pathname === '/sse') await handleSseStream(routes, req, res, identity);
-      else if (url.pathname === '/messages') await handleSseMessage(routes, req, res, identity, url);
-      else replyError(res, 404, `Not Found: ${url.pathname}; MCP is served at /mcp (Streamable HTTP) and /sse (legacy SSE)`);
+      if (pathname === '/mcp') await handleStreamableHttp(routes, req, res, identity);
+      else if (pathname === '/sse') await handleSseStream(routes, req, res, identity);
+      else if (url && pathname === '/messages') await handleSseMessage(routes, req, res, identity, url);
+      else replyError(res, 404, `Not Found: ${pathname}; MCP is served at /mcp (Streamable HTTP) and /sse (legacy SSE)`);
     } catch (err) {
-      logger.error({ err: err instanceof Error ? err.message : String(err), path: url.pathname }, 'MCP front request failed');
+      logger.error({ err: err instanceof Error ? err.message : String(err), path: pathname }, 'MCP front request failed');
       replyError(res, 500, 'Internal error in the MCP front', { code: -32603 });
     }
   };
@@ -317,6 +335,7 @@ export function createMcpFront(options: McpFrontOptions): McpFront {
         unsubscribe?.();
         guard?.close();
         await Promise.allSettled(sessions.all().map((s) => s.relay.close()));
+        newBackend.close();
         const s = server;
         if (!s) return;
         await new Promise<void>((resolve) => {

@@ -31,11 +31,28 @@ export interface HttpClientTransportOptions {
 /** `fetch` with X-Forwarded-Client-Cert set to `xfcc` (whatever the caller's headers said). */
 function withXfcc(base: FetchLike, xfcc: string): FetchLike {
   return (url, init) => {
+    // The SDK builds a fresh Headers per request: set ours on it (set replaces every value) rather than copy it.
+    if (init?.headers instanceof Headers) {
+      init.headers.set(XFCC_HEADER, xfcc);
+      return base(url, init);
+    }
     const headers = new Headers(init?.headers);
-    headers.delete(XFCC_HEADER);
     headers.set(XFCC_HEADER, xfcc);
     return base(url, { ...init, headers });
   };
+}
+
+/**
+ * `fetch` with each request on an AbortSignal of its own, tied to the caller's.
+ * The SDK passes its transport's one signal to every request, and undici adds a
+ * listener to it per request, dropped only when that request is garbage
+ * collected; adding one scans the listeners already there, so every call paid
+ * for the calls before it (measured: 60-80 µs CPU per request more than a
+ * signal of its own). `AbortSignal.any` ties the new signal to the old one
+ * weakly, and aborting the transport still aborts every request.
+ */
+function withOwnSignal(base: FetchLike): FetchLike {
+  return (url, init) => (init?.signal ? base(url, { ...init, signal: AbortSignal.any([init.signal]) }) : base(url, init));
 }
 
 export interface HttpClientTransport extends Transport {
@@ -51,7 +68,8 @@ export function isNotStreamableEndpoint(err: unknown): boolean {
 }
 
 export function createHttpClientTransport(given: HttpClientTransportOptions): HttpClientTransport {
-  const options = given.xfcc === undefined ? given : { ...given, fetch: withXfcc(given.fetch ?? fetch, given.xfcc) };
+  const base = withOwnSignal(given.fetch ?? fetch);
+  const options = { ...given, fetch: given.xfcc === undefined ? base : withXfcc(base, given.xfcc) };
   const wanted = options.kind ?? 'auto';
   let inner: Transport | undefined;
   let kind: HttpClientTransport['kind'];

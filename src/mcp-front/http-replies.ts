@@ -3,7 +3,7 @@
  * refusals, unknown sessions, wrong methods. The body is a JSON-RPC error so MCP
  * clients surface the message to the agent rather than a bare status.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export function replyError(res: ServerResponse, status: number, message: string, extra: { code?: number; data?: Record<string, unknown>; headers?: Record<string, string>; close?: boolean } = {}): void {
   if (res.headersSent) {
@@ -21,7 +21,7 @@ export function replyError(res: ServerResponse, status: number, message: string,
 }
 
 /** Reads a JSON request body up to `limit` bytes; undefined when it is not JSON. */
-export async function readJsonBody(req: import('node:http').IncomingMessage, limit: number): Promise<{ ok: true; value: unknown } | { ok: false; status: number; message: string }> {
+export async function readJsonBody(req: IncomingMessage, limit: number): Promise<{ ok: true; value: unknown } | { ok: false; status: number; message: string }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -34,4 +34,40 @@ export async function readJsonBody(req: import('node:http').IncomingMessage, lim
   } catch {
     return { ok: false, status: 400, message: 'Parse error: request body is not JSON' };
   }
+}
+
+/**
+ * Reads and parses a POST body of a declared length (≤ `limit`) before it goes
+ * to the SDK's Streamable HTTP transport, which then skips its own read through
+ * a web ReadableStream (the costliest part of taking a request in). Resolves
+ * with the parsed value, or `undefined` when the SDK should see the body itself:
+ * no or an oversized Content-Length (left unread, the SDK refuses it as before),
+ * or a body that is not JSON (handed back as `rawBody`, which the SDK's request
+ * adapter reads, so the agent gets the SDK's own parse error as before).
+ */
+export function preReadJsonBody(req: IncomingMessage, limit: number): Promise<{ value: unknown } | undefined> {
+  const declared = Number(req.headers['content-length']);
+  if (req.method !== 'POST' || !Number.isInteger(declared) || declared < 0 || declared > limit) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Buffer) => chunks.push(chunk);
+    const onError = (err: Error) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      reject(err);
+    };
+    const onEnd = () => {
+      req.off('error', onError);
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      try {
+        resolve({ value: JSON.parse(body.toString('utf8')) as unknown });
+      } catch {
+        (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
+        resolve(undefined);
+      }
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+  });
 }

@@ -10,7 +10,8 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Logger } from '../logger.js';
-import { readJsonBody, replyError } from './http-replies.js';
+import { createFrontHttpTransport, type FrontHttpTransport } from './fast-post.js';
+import { preReadJsonBody, readJsonBody, replyError } from './http-replies.js';
 import type { PeerIdentity } from './peer-identity.js';
 import { sameOwner, type FrontSession, type SessionRegistry } from './sessions.js';
 
@@ -78,7 +79,8 @@ export async function handleStreamableHttp(ctx: RouteContext, req: IncomingMessa
     if (!session) return;
     ctx.track(session, res);
     if (req.method === 'GET') watchServerStream(session, res);
-    await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res);
+    const body = await preReadJsonBody(req, MAX_BODY_BYTES);
+    await (session.transport as FrontHttpTransport).handleRequest(req, res, body?.value);
     return;
   }
   if (req.method !== 'POST') {
@@ -97,7 +99,7 @@ export async function handleStreamableHttp(ctx: RouteContext, req: IncomingMessa
   const tooMany = ctx.refuseNewSession(identity);
   if (tooMany) return replyError(res, 429, tooMany, { code: -32000 });
   const id = randomUUID();
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
+  const transport = createFrontHttpTransport(new StreamableHTTPServerTransport({ sessionIdGenerator: () => id }));
   let session: FrontSession;
   try {
     session = await ctx.openSession('streamable-http', id, transport, identity);

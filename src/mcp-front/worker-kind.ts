@@ -3,11 +3,12 @@
  * (src/protocol/worker-runner.ts): `start` runs one MCP front, `reload` swaps
  * certificates and policy live, revocations arrive through the worker's feed,
  * `drain` closes. Its MCP-specific settings arrive as `spec.mcp`. Audit events
- * go straight to the audit log file (appends are line-atomic).
+ * go to the audit log file in batches written off the request path
+ * (./audit-batch.ts: appends are line-atomic, the queue is written on drain and on exit).
  */
 import { TlsmcpError } from '../errors.js';
 import type { WorkerKind } from '../protocol/worker-runner.js';
-import { createAuditLog, type AuditLog } from '../state/audit-log.js';
+import { createBatchedAuditLog, type BatchedAuditLog } from './audit-batch.js';
 import { createMcpFront } from './front.js';
 import { createPinStore } from './pinning-store.js';
 import { mcpServiceFromSpec } from './worker-spec.js';
@@ -19,7 +20,10 @@ export const mcpFrontWorkerKind: WorkerKind = {
     if (!mcp) {
       throw new TlsmcpError('ERR_WORKER', `service "${spec.name}": the start message has no spec.mcp`, { fix: 'the supervisor builds spec.mcp for protocol: mcp services; this is a bug, please report it' });
     }
-    const auditLog: AuditLog | undefined = spec.audit && mcp.audit_path ? createAuditLog(mcp.audit_path) : undefined;
+    const auditLog: BatchedAuditLog | undefined =
+      spec.audit && mcp.audit_path
+        ? createBatchedAuditLog(mcp.audit_path, { onError: (err) => logger.warn({ err: err.message }, 'audit log write failed') })
+        : undefined;
     const front = createMcpFront({
       service: mcpServiceFromSpec(spec, mcp),
       tls: material,
