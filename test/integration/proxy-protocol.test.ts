@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
@@ -135,7 +135,7 @@ describe('backend.proxy_protocol: v2', () => {
       proxy = await startProxy(testSpec({ backendPort: haproxyPort, proxy_protocol: 'v2' }), serverMaterial(server, [pki.caPem]));
       const { reply, localPort } = await pingThrough(proxy.port);
       expect(reply).toBe('ping');
-      const line = await waitFor(() => out.split('\n').find((l) => l.startsWith('pp ')), { what: 'the haproxy log line' });
+      const line = await waitFor(() => out.split('\n').find((l) => l.startsWith(`pp ci=127.0.0.1 cp=${localPort} `)), { what: 'the haproxy log line' });
       expect(line).toBe(`pp ci=127.0.0.1 cp=${localPort} spiffe=${SPIFFE}`);
     } finally {
       haproxy.kill();
@@ -153,10 +153,18 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Whether something accepts connections on the port. Probed by connecting, never by
+ * binding: a probe that binds the port to see whether it is free can hold it at the
+ * moment haproxy binds, and haproxy then exits with "cannot bind socket".
+ */
 function portOpen(port: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(true));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+    const probe = connect({ port, host: '127.0.0.1' });
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
   });
 }
