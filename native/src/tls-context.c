@@ -87,7 +87,10 @@ SSL_CTX *tls_context_new(const char *cert_pem, const char *key_pem, const char *
   if (!ctx) { fail(error, error_len, "SSL_CTX_new failed"); return NULL; }
   SSL_CTX_set_min_proto_version(ctx, min_tls12 ? TLS1_2_VERSION : TLS1_3_VERSION);
   SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  /* No certificate compression (RFC 8879), as Node's listener: offered in the CertificateRequest it
+     makes a client zlib-compress its certificate (a Node client spent 1.7 ms more per handshake). */
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                               SSL_OP_NO_TX_CERTIFICATE_COMPRESSION | SSL_OP_NO_RX_CERTIFICATE_COMPRESSION);
   SSL_CTX_set_num_tickets(ctx, 0);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   static const unsigned char sid_ctx[] = "tlsmcp-native";
