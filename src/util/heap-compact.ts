@@ -7,20 +7,37 @@
  * `tlsmcp run` 96 → 78 MB RSS). Node has no API for it: `gc` is taken from a
  * fresh context with --expose-gc set only for that moment, so nothing else in the
  * process sees a global `gc`.
+ *
+ * V8 flags are per process, not per thread: a worker turning the flag back off can
+ * race this thread between setting it and creating the context. Then the context
+ * has no `gc`, this attempt does nothing, and it is tried again a little later;
+ * it never throws (it once did, and `tlsmcp run` exited at start).
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-type GcOptions = { type: 'major'; execution: 'sync'; flavor: 'last-resort' };
+type Gc = (options?: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
 
-export function compactHeap(): void {
+/** Collects once; false when `gc` could not be had this time. */
+function collect(): boolean {
   const flagged = process.execArgv.some((a) => a === '--expose-gc' || a === '--expose_gc');
   if (!flagged) setFlagsFromString('--expose-gc');
   try {
-    const gc = runInNewContext('gc') as ((options?: GcOptions) => void) | undefined;
+    const gc = runInNewContext('typeof gc === "function" ? gc : undefined') as Gc | undefined;
+    if (!gc) return false;
     // 'last-resort' is V8's collect-all-available-garbage: it also shrinks the young generation.
-    gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    return true;
+  } catch {
+    return false;
   } finally {
     if (!flagged) setFlagsFromString('--no-expose-gc');
   }
+}
+
+/** Compacts now, or retries a few times (100 ms apart, unref'd) when another thread held the flag off. */
+export function compactHeap(retries = 3): boolean {
+  if (collect()) return true;
+  if (retries > 0) setTimeout(() => compactHeap(retries - 1), 100).unref();
+  return false;
 }
