@@ -321,7 +321,14 @@ static int step_c2b(struct conn *c, int *cev, int *bev) {
   while (got + TM_CHUNK <= TM_BATCH) {
     ERR_clear_error();
     int r = SSL_read(c->ssl, l->scratch + got, (int)(TM_BATCH - got));
-    if (r > 0) { got += (size_t)r; continue; }
+    if (r > 0) {
+      got += (size_t)r;
+      /* A short record with nothing behind it in OpenSSL's buffer (read_ahead): the client is
+       * most likely waiting for an answer, so wait for the poll rather than try a read that
+       * would only say EAGAIN (if more did come, the level-triggered poll reports it at once). */
+      if (r < TM_CHUNK && !SSL_has_pending(c->ssl)) { wait_c = UV_READABLE; more = 0; break; }
+      continue;
+    }
     int err = SSL_get_error(c->ssl, r);
     ERR_clear_error();
     if (err == SSL_ERROR_WANT_READ) { wait_c = UV_READABLE; more = 0; break; }
