@@ -11,7 +11,10 @@
  * `--data` measures the data path instead: instructions per keep-alive round
  * trip (one connection, 2,000 small echoes, less one with a single echo) and
  * per MB carried (8 MB up and echoed back down). `--addon` measures another
- * build (e.g. a copy of main's) for a before/after. Needs valgrind and
+ * build (e.g. a copy of main's) for a before/after; `--syscalls` counts system
+ * calls instead (`strace -f -c`, the kernel side callgrind does not see; strace slows
+ * the proxy so much that the far side is always ahead, so it shows the calls per
+ * record, not the poll wakeups of a quiet run). Needs valgrind (or strace) and
  * `npm run build:native`. Takes a few minutes (valgrind).
  */
 import { spawn } from 'node:child_process';
@@ -25,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { defaultAddonPath } from '../src/native/addon.js';
 import { issueMaterial } from './setup.js';
 
-const { values: opts, positionals } = parseArgs({ allowPositionals: true, options: { data: { type: 'boolean', default: false }, addon: { type: 'string' } } });
+const { values: opts, positionals } = parseArgs({ allowPositionals: true, options: { data: { type: 'boolean', default: false }, syscalls: { type: 'boolean', default: false }, addon: { type: 'string' } } });
 const N = Number(positionals[0] ?? 100);
 const ADDON = opts.addon ?? defaultAddonPath();
 const ROUND_TRIPS = 2_000;
@@ -66,7 +69,8 @@ try {
   const instructions = async (mode: 'native' | 'node', connections: number, work: Work = { kind: 'hello' }): Promise<number> => {
     const out = join(dir, `callgrind.${mode}.${connections}.${work.kind}`);
     const args = [join(import.meta.dirname, 'native-callgrind-server.mjs'), mode, material.certFile, material.keyFile, material.caFile, ADDON, String((backend.address() as AddressInfo).port)];
-    const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, '--smc-check=all-non-file', process.execPath, ...args], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const tool = opts.syscalls ? ['strace', '-f', '-c', '-o', out] : ['valgrind', '--tool=callgrind', `--callgrind-out-file=${out}`, '--smc-check=all-non-file'];
+    const child = spawn(tool[0]!, [...tool.slice(1), process.execPath, ...args], { stdio: ['pipe', 'pipe', 'ignore'] });
     const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
     const port = Number(chunk.toString().trim());
     for (let i = 0; i < connections; i++) {
@@ -83,8 +87,10 @@ try {
     }
     child.stdin.end();
     await once(child, 'exit');
-    const summary = /^summary: (\d+)/m.exec(readFileSync(out, 'utf8'));
-    if (!summary) throw new Error(`no callgrind summary in ${out}`);
+    const text = readFileSync(out, 'utf8');
+    // strace -c: the `total` row's calls column; callgrind: the `summary:` line.
+    const summary = opts.syscalls ? /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)(?:\s+\d+)?\s+total$/m.exec(text) : /^summary: (\d+)/m.exec(text);
+    if (!summary) throw new Error(`no ${opts.syscalls ? 'strace' : 'callgrind'} summary in ${out}`);
     return Number(summary[1]);
   };
 
@@ -95,7 +101,10 @@ try {
       const one = await instructions(mode, 1, { kind: 'echo', times: 1 });
       const echoes = await instructions(mode, 1, { kind: 'echo', times: ROUND_TRIPS });
       const bulk = await instructions(mode, 1, { kind: 'bulk', bytes: BULK });
-      process.stdout.write(`${name}: ${((echoes - one) / (ROUND_TRIPS - 1) / 1e3).toFixed(1)} k instructions per keep-alive round trip, ${((bulk - one) / (BULK / 1024 / 1024) / 1e6).toFixed(2)} M per MB carried each way\n`);
+      const line = opts.syscalls
+        ? `${((echoes - one) / (ROUND_TRIPS - 1)).toFixed(1)} system calls per keep-alive round trip, ${((bulk - one) / (BULK / 1024 / 1024)).toFixed(0)} per MB carried each way`
+        : `${((echoes - one) / (ROUND_TRIPS - 1) / 1e3).toFixed(1)} k instructions per keep-alive round trip, ${((bulk - one) / (BULK / 1024 / 1024) / 1e6).toFixed(2)} M per MB carried each way`;
+      process.stdout.write(`${name}: ${line}\n`);
     }
     backend.close();
   } else {
