@@ -19,7 +19,6 @@
 #include "conn.h"
 #include "listener.h"
 
-#define PUMP_ROUNDS 32 /* then yield to other connections and continue on the next loop turn */
 
 static void set_detail(struct conn *c, const char *reason, const char *detail) {
   snprintf(c->reason, sizeof c->reason, "%s", reason ? reason : "");
@@ -254,11 +253,10 @@ static void dial_done(struct conn *c) {
 
 /* Keeps what the far side could not take yet; the next write retries with the same bytes. */
 static int keep(struct pending_buf *p, const char *data, size_t len) {
-  if (p->data == NULL) {
-    p->data = malloc(TM_CHUNK);
-    if (!p->data) return -1;
-  }
-  memmove(p->data, data, len);
+  free(p->data);
+  p->data = malloc(len);
+  if (!p->data) return -1;
+  memcpy(p->data, data, len);
   p->off = 0;
   p->len = len;
   return 0;
@@ -270,60 +268,94 @@ static void drop(struct pending_buf *p) {
   p->off = p->len = 0;
 }
 
-/* Client -> backend: one step. Returns 1 on progress, 0 when blocked, -1 when the connection closed. */
+/*
+ * A step moves one batch in one direction. It returns -1 when the connection
+ * closed, 0 when blocked without progress, 1 when it made progress and is now
+ * blocked, 2 when it made progress and may go on. When blocked, *cev and *bev
+ * hold the events (client, backend socket) that can unblock it.
+ */
+enum { STEP_CLOSED = -1, STEP_BLOCKED = 0, STEP_MOVED_BLOCKED = 1, STEP_MOVED = 2 };
+
+/* Sends what the backend can take now; keeps the rest. 1 when all went, 0 when some is kept, -1 on error. */
+static int send_backend(struct conn *c, const char *data, size_t len) {
+  ssize_t n = send(c->bfd, data, len, MSG_NOSIGNAL);
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+    n = 0;
+  }
+  c->bytes_in += (uint64_t)n;
+  if ((size_t)n == len) return 1;
+  return keep(&c->c2b, data + n, len - (size_t)n) == 0 ? 0 : -1;
+}
+
+/* Client -> backend: SSL_read up to TM_BATCH (one record per call), then one send. */
 static int step_c2b(struct conn *c, int *cev, int *bev) {
   struct listener *l = c->l;
   if (c->c2b.len > 0) {
     ssize_t n = send(c->bfd, c->c2b.data + c->c2b.off, c->c2b.len, MSG_NOSIGNAL);
     if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) { *bev |= UV_WRITABLE; return 0; }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) { *bev |= UV_WRITABLE; return STEP_BLOCKED; }
       conn_close(c, CK_FORWARD_END, NULL, NULL);
-      return -1;
+      return STEP_CLOSED;
     }
     c->bytes_in += (uint64_t)n;
     c->c2b.off += (size_t)n;
     c->c2b.len -= (size_t)n;
     if (c->c2b.len == 0) drop(&c->c2b);
-    return 1;
+    return STEP_MOVED;
+  }
+  if (c->c_read_err) {
+    conn_close(c, CK_FORWARD_END, NULL, NULL);
+    return STEP_CLOSED;
   }
   if (c->c_eof) {
     if (!c->b_shut_done) {
       shutdown(c->bfd, SHUT_WR);
       c->b_shut_done = 1;
-      return 1;
+      return STEP_MOVED;
     }
-    return 0;
+    return STEP_BLOCKED;
   }
-  ERR_clear_error();
-  int r = SSL_read(c->ssl, l->scratch, TM_CHUNK);
-  if (r <= 0) {
+  size_t got = 0;
+  int wait_c = 0, more = 1;
+  while (got + TM_CHUNK <= TM_BATCH) {
+    ERR_clear_error();
+    int r = SSL_read(c->ssl, l->scratch + got, (int)(TM_BATCH - got));
+    if (r > 0) {
+      got += (size_t)r;
+      /* A short record with nothing behind it in OpenSSL's buffer (read_ahead): the client is
+       * most likely waiting for an answer, so wait for the poll rather than try a read that
+       * would only say EAGAIN (if more did come, the level-triggered poll reports it at once). */
+      if (r < TM_CHUNK && !SSL_has_pending(c->ssl)) { wait_c = UV_READABLE; more = 0; break; }
+      continue;
+    }
     int err = SSL_get_error(c->ssl, r);
     ERR_clear_error();
-    if (err == SSL_ERROR_WANT_READ) { *cev |= UV_READABLE; return 0; }
-    if (err == SSL_ERROR_WANT_WRITE) { *cev |= UV_WRITABLE; return 0; }
-    if (err == SSL_ERROR_ZERO_RETURN) { c->c_eof = 1; return 1; }
-    conn_close(c, CK_FORWARD_END, NULL, NULL);
-    return -1;
+    if (err == SSL_ERROR_WANT_READ) { wait_c = UV_READABLE; more = 0; break; }
+    if (err == SSL_ERROR_WANT_WRITE) { wait_c = UV_WRITABLE; more = 0; break; }
+    if (err == SSL_ERROR_ZERO_RETURN) { c->c_eof = 1; break; }
+    if (got == 0) { conn_close(c, CK_FORWARD_END, NULL, NULL); return STEP_CLOSED; }
+    c->c_read_err = 1; /* forward what came before the failure, then close */
+    break;
   }
-  ssize_t n = send(c->bfd, l->scratch, (size_t)r, MSG_NOSIGNAL);
-  if (n < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK) { conn_close(c, CK_FORWARD_END, NULL, NULL); return -1; }
-    n = 0;
+  if (got == 0) {
+    if (wait_c) { *cev |= wait_c; return STEP_BLOCKED; }
+    return STEP_MOVED; /* close_notify: the next step passes the FIN on */
   }
-  c->bytes_in += (uint64_t)n;
-  if ((size_t)n < (size_t)r) {
-    if (keep(&c->c2b, l->scratch + n, (size_t)r - (size_t)n) != 0) { conn_close(c, CK_FORWARD_END, NULL, NULL); return -1; }
-    *bev |= UV_WRITABLE;
-  }
-  return 1;
+  int sent = send_backend(c, l->scratch, got);
+  if (sent < 0) { conn_close(c, CK_FORWARD_END, NULL, NULL); return STEP_CLOSED; }
+  if (sent == 0) { *bev |= UV_WRITABLE; return STEP_MOVED_BLOCKED; }
+  if (more) return STEP_MOVED;
+  *cev |= wait_c;
+  return STEP_MOVED_BLOCKED;
 }
 
-/* Backend -> client: one step, same contract. */
+/* Backend -> client: one recv of up to TM_BATCH, SSL_write record by record (partial writes). */
 static int step_b2c(struct conn *c, int *cev, int *bev) {
   struct listener *l = c->l;
   const char *data;
   size_t len;
-  int from_scratch = 0;
+  int from_scratch = 0, drained = 0;
   if (c->b2c.len > 0) {
     data = c->b2c.data + c->b2c.off;
     len = c->b2c.len;
@@ -334,79 +366,112 @@ static int step_b2c(struct conn *c, int *cev, int *bev) {
       if (r < 0) {
         int err = SSL_get_error(c->ssl, r);
         ERR_clear_error();
-        if (err == SSL_ERROR_WANT_WRITE) { *cev |= UV_WRITABLE; return 0; }
-        if (err == SSL_ERROR_WANT_READ) { *cev |= UV_READABLE; return 0; }
+        if (err == SSL_ERROR_WANT_WRITE) { *cev |= UV_WRITABLE; return STEP_BLOCKED; }
+        if (err == SSL_ERROR_WANT_READ) { *cev |= UV_READABLE; return STEP_BLOCKED; }
         conn_close(c, CK_FORWARD_END, NULL, NULL);
-        return -1;
+        return STEP_CLOSED;
       }
       shutdown(c->cfd, SHUT_WR);
       c->c_shut_done = 1;
-      return 1;
+      return STEP_MOVED;
     }
-    return 0;
+    return STEP_BLOCKED;
   } else {
-    ssize_t n = recv(c->bfd, l->scratch, TM_CHUNK, 0);
+    ssize_t n = recv(c->bfd, l->scratch, TM_BATCH, 0);
     if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) { *bev |= UV_READABLE; return 0; }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) { *bev |= UV_READABLE; return STEP_BLOCKED; }
       conn_close(c, CK_FORWARD_END, NULL, NULL);
-      return -1;
+      return STEP_CLOSED;
     }
-    if (n == 0) { c->b_eof = 1; return 1; }
+    if (n == 0) { c->b_eof = 1; return STEP_MOVED; }
     data = l->scratch;
     len = (size_t)n;
     from_scratch = 1;
+    /* A short read emptied the socket: wait for the poll rather than try a recv that would only say EAGAIN. */
+    drained = (size_t)n < TM_BATCH;
   }
-  ERR_clear_error();
-  int r = SSL_write(c->ssl, data, (int)len);
-  if (r <= 0) {
-    int err = SSL_get_error(c->ssl, r);
+  size_t done = 0;
+  int wait_c = 0;
+  while (done < len) {
     ERR_clear_error();
-    if (err != SSL_ERROR_WANT_WRITE && err != SSL_ERROR_WANT_READ) { conn_close(c, CK_FORWARD_END, NULL, NULL); return -1; }
-    *cev |= err == SSL_ERROR_WANT_WRITE ? UV_WRITABLE : UV_READABLE;
-    r = 0;
-  }
-  c->bytes_out += (uint64_t)r;
-  if (from_scratch) {
-    if ((size_t)r < len) {
-      if (keep(&c->b2c, data + r, len - (size_t)r) != 0) { conn_close(c, CK_FORWARD_END, NULL, NULL); return -1; }
-      *cev |= UV_WRITABLE;
+    int r = SSL_write(c->ssl, data + done, (int)(len - done));
+    if (r <= 0) {
+      int err = SSL_get_error(c->ssl, r);
+      ERR_clear_error();
+      if (err != SSL_ERROR_WANT_WRITE && err != SSL_ERROR_WANT_READ) { conn_close(c, CK_FORWARD_END, NULL, NULL); return STEP_CLOSED; }
+      wait_c = err == SSL_ERROR_WANT_WRITE ? UV_WRITABLE : UV_READABLE;
+      break;
     }
+    done += (size_t)r;
+  }
+  c->bytes_out += (uint64_t)done;
+  if (from_scratch) {
+    /* The retry passes the same bytes again (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER: from the kept copy). */
+    if (done < len && keep(&c->b2c, data + done, len - done) != 0) { conn_close(c, CK_FORWARD_END, NULL, NULL); return STEP_CLOSED; }
   } else {
-    c->b2c.off += (size_t)r;
-    c->b2c.len -= (size_t)r;
+    c->b2c.off += done;
+    c->b2c.len -= done;
     if (c->b2c.len == 0) drop(&c->b2c);
   }
-  return r > 0 || from_scratch;
+  if (wait_c) {
+    *cev |= wait_c;
+    return done > 0 || from_scratch ? STEP_MOVED_BLOCKED : STEP_BLOCKED;
+  }
+  if (drained) { *bev |= UV_READABLE; return STEP_MOVED_BLOCKED; }
+  return STEP_MOVED;
 }
 
+/*
+ * Runs the directions that are not blocked until both are, or until this
+ * connection has moved TM_BUDGET bytes (then the others get their turn and
+ * it carries on from the idle handle). The poll interest is the union of what
+ * the blocked directions wait for, so a quiet direction costs no syscall.
+ */
 void conn_pump(struct conn *c) {
   if (c->state != ST_OPEN) return;
-  int cev = 0, bev = 0, progress = 0;
-  for (int round = 0; round < PUMP_ROUNDS; round++) {
-    cev = bev = 0;
-    int a = step_c2b(c, &cev, &bev);
-    if (a < 0) return;
-    int b = step_b2c(c, &cev, &bev);
-    if (b < 0) return;
-    progress |= a | b;
-    if (!a && !b) {
-      if (progress) c->deadline = uv_now(c->l->loop) + c->l->idle_ms;
-      if (c->c_eof && c->b_eof && c->b_shut_done && c->c_shut_done && c->c2b.len == 0 && c->b2c.len == 0) {
-        conn_close(c, CK_FORWARD_END, NULL, NULL);
-        return;
-      }
-      want(c, cev, bev);
+  uint64_t start = c->bytes_in + c->bytes_out;
+  int progress = 0;
+  while (!c->c2b_blocked || !c->b2c_blocked) {
+    if (!c->c2b_blocked) {
+      int cev = 0, bev = 0;
+      int a = step_c2b(c, &cev, &bev);
+      if (a == STEP_CLOSED) return;
+      if (a != STEP_MOVED) { c->c2b_blocked = 1; c->c2b_cwait = cev; c->c2b_bwait = bev; }
+      progress |= a != STEP_BLOCKED;
+    }
+    if (!c->b2c_blocked) {
+      int cev = 0, bev = 0;
+      int b = step_b2c(c, &cev, &bev);
+      if (b == STEP_CLOSED) return;
+      if (b != STEP_MOVED) { c->b2c_blocked = 1; c->b2c_cwait = cev; c->b2c_bwait = bev; }
+      progress |= b != STEP_BLOCKED;
+    }
+    if (c->bytes_in + c->bytes_out - start >= TM_BUDGET) break;
+  }
+  if (progress) c->deadline = uv_now(c->l->loop) + c->l->idle_ms;
+  int cev = (c->c2b_blocked ? c->c2b_cwait : 0) | (c->b2c_blocked ? c->b2c_cwait : 0);
+  int bev = (c->c2b_blocked ? c->c2b_bwait : 0) | (c->b2c_blocked ? c->b2c_bwait : 0);
+  if (c->c2b_blocked && c->b2c_blocked) {
+    if (c->c_eof && c->b_eof && c->b_shut_done && c->c_shut_done && c->c2b.len == 0 && c->b2c.len == 0) {
+      conn_close(c, CK_FORWARD_END, NULL, NULL);
       return;
     }
+    want(c, cev, bev);
+    return;
   }
-  /* Still moving: let other connections run, then carry on (OpenSSL may hold bytes the poll cannot see). */
-  c->deadline = uv_now(c->l->loop) + c->l->idle_ms;
-  want(c, cev, bev);
+  /* Still moving: let other connections run, then carry on (OpenSSL may hold bytes the poll cannot see).
+   * The interest only grows here, so the idle turn does not cost an epoll_ctl each way. */
+  want(c, cev | c->cevents, bev | c->bevents);
   listener_queue_repump(c->l, c);
 }
 
+/* A poll event unblocks the directions waiting for it. */
+static void wake(struct conn *c, int client_events, int backend_events) {
+  if (c->c2b_blocked && ((c->c2b_cwait & client_events) || (c->c2b_bwait & backend_events))) c->c2b_blocked = 0;
+  if (c->b2c_blocked && ((c->b2c_cwait & client_events) || (c->b2c_bwait & backend_events))) c->b2c_blocked = 0;
+}
+
 static void on_client_io(uv_poll_t *h, int status, int events) {
-  (void)events;
   struct conn *c = h->data;
   if (c->state == ST_CLOSED) return;
   if (status < 0) {
@@ -415,11 +480,10 @@ static void on_client_io(uv_poll_t *h, int status, int events) {
     return;
   }
   if (c->state == ST_HANDSHAKE) handshake(c);
-  else if (c->state == ST_OPEN) conn_pump(c);
+  else if (c->state == ST_OPEN) { wake(c, events, 0); conn_pump(c); }
 }
 
 static void on_backend_io(uv_poll_t *h, int status, int events) {
-  (void)events;
   struct conn *c = h->data;
   if (c->state == ST_CLOSED) return;
   if (c->state == ST_DIALING) {
@@ -428,5 +492,6 @@ static void on_backend_io(uv_poll_t *h, int status, int events) {
     return;
   }
   if (status < 0) { conn_close(c, CK_FORWARD_END, NULL, NULL); return; }
+  wake(c, 0, events);
   conn_pump(c);
 }

@@ -14,7 +14,9 @@
 #include <uv.h>
 #include <openssl/ssl.h>
 
-#define TM_CHUNK 16384 /* one TLS record of plaintext */
+#define TM_CHUNK 16384   /* one TLS record of plaintext */
+#define TM_BATCH 65536   /* moved per step: up to 4 records read before one send, one recv before up to 4 records written */
+#define TM_BUDGET 262144 /* bytes one connection may move per wakeup before the others get their turn */
 
 enum conn_state { ST_HANDSHAKE, ST_DIALING, ST_OPEN, ST_CLOSED };
 
@@ -42,6 +44,11 @@ struct conn {
   uv_poll_t cpoll, bpoll;
   int cpoll_on, bpoll_on, open_handles;
   int cevents, bevents; /* current poll interest */
+  /* Per direction: blocked until one of its wait events (UV_READABLE/UV_WRITABLE on the
+   * client and backend socket) fires; a direction not blocked is tried on the next pump. */
+  int c2b_blocked, b2c_blocked;
+  int c2b_cwait, c2b_bwait, b2c_cwait, b2c_bwait;
+  int c_read_err; /* SSL_read failed after a batch was read: close once that batch is forwarded */
   uint64_t accepted_at, handshake_ms, deadline;
   char peer[64];
   struct pending_buf c2b, b2c;
@@ -81,7 +88,7 @@ struct listener {
   uint32_t n_pending, n_established, n_conns;
   struct conn *repump_head;
   int closing, finalized, env_teardown;
-  char scratch[TM_CHUNK];
+  char scratch[TM_BATCH];
 };
 
 /* conn.c */

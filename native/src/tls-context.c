@@ -96,6 +96,8 @@ SSL_CTX *tls_context_new(const char *cert_pem, const char *key_pem, const char *
   static const unsigned char sid_ctx[] = "tlsmcp-native";
   SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  /* One read() per record (or several) instead of a 5-byte header read and a body read. */
+  SSL_CTX_set_read_ahead(ctx, 1);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
   if (ciphersuites && *ciphersuites && SSL_CTX_set_ciphersuites(ctx, ciphersuites) != 1) { fail(error, error_len, "listen.ciphersuites is not accepted by OpenSSL"); goto bad; }
   if (ciphers && *ciphers && SSL_CTX_set_cipher_list(ctx, ciphers) != 1) { fail(error, error_len, "listen.ciphers is not accepted by OpenSSL"); goto bad; }

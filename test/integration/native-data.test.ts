@@ -108,6 +108,29 @@ describe('native data path: forwarding', () => {
     expect(proxy!.service.stats().active).toBe(0);
   }, 60_000);
 
+  it('small records one at a time and back to back all come through (nothing left in the read-ahead buffer)', async () => {
+    await start();
+    const socket = await liveClient();
+    let got = '';
+    socket.on('data', (d: Buffer) => (got += d.toString()));
+    // Sequential round trips of varied small sizes: each one waits for its echo.
+    let sent = 'hi';
+    for (let i = 0; i < 200; i++) {
+      const msg = `${i}:${'x'.repeat(i % 97)};`;
+      sent += msg;
+      socket.write(msg);
+      await waitFor(() => got.length === sent.length - 2, { what: `echo ${i}` });
+    }
+    // A burst: many records written back to back, so several arrive in one TCP segment.
+    for (let i = 0; i < 300; i++) {
+      const msg = `b${i}:${'y'.repeat((i * 7) % 300)};`;
+      sent += msg;
+      socket.write(msg);
+    }
+    await waitFor(() => got.length === sent.length - 2, { what: 'the whole burst echoed' });
+    expect(got).toBe(sent.slice(2));
+  });
+
   it('a revocation cuts a live connection within a second, and its serial leaves live_serials', async () => {
     await start();
     const socket = await liveClient();
