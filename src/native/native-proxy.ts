@@ -10,15 +10,16 @@
  * so a revocation cuts them at once. Nothing about a peer is cached: there is
  * no session resumption on this path.
  */
-import { X509Certificate } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { compileAdmission, type Admission } from '../core/admission.js';
-import { identityOf, type PeerIdentity } from '../core/identity.js';
+import type { PeerIdentity } from '../core/identity.js';
 import { REJECT_REASONS, reasonForAuthorizationError, type RejectReason } from '../core/reasons.js';
 import { createSerialIndex } from '../core/serial-index.js';
 import type { TlsMaterial, WorkerSpec, WorkerStats } from '../protocol/messages.js';
 import { recordConnectionEnd, recordRefusal } from '../proxy/connection-end.js';
+import { createIdentityCache } from '../proxy/identity-cache.js';
+import { cutRevokedConnections } from '../proxy/revocation-cut.js';
 import { createStatsCounter } from '../proxy/stats.js';
 import { diffSpecs, type ProxyService, type ProxyServiceOptions } from '../proxy/types.js';
 import { loadNativeAddon, type NativeAddon, type NativeListener } from './addon.js';
@@ -54,6 +55,7 @@ export function createNativeProxy(options: NativeProxyOptions): ProxyService {
   const stats = createStatsCounter();
   const live = new Map<number, Live>();
   const bySerial = createSerialIndex<number>();
+  const identities = createIdentityCache();
   let draining = false;
   let idleWaiters: (() => void)[] = [];
 
@@ -64,7 +66,7 @@ export function createNativeProxy(options: NativeProxyOptions): ProxyService {
     const handshake_s = handshakeMs / 1000;
     let identity: PeerIdentity;
     try {
-      identity = identityOf(new X509Certificate(der));
+      identity = identities.ofDer(der);
     } catch (err) {
       // OpenSSL verified it; a certificate Node cannot read is still not admitted (an exception here would reach the event loop).
       reject('tls_handshake', `the client certificate could not be read: ${(err as Error).message}`, peer, undefined, handshake_s);
@@ -115,13 +117,11 @@ export function createNativeProxy(options: NativeProxyOptions): ProxyService {
     listener.setContext(material.certPem, material.keyPem, material.caPems.join('\n'), (material.crlPems ?? []).join('\n'), next.protocol === 'tls12', next.ciphers ?? '', next.ciphersuites ?? '');
   const applyLimits = (l: WorkerSpec['limits']) => listener.setLimits(l.handshake_timeout, l.idle_timeout, l.dial_timeout, l.max_connections);
 
-  const unsubscribe = revocations.subscribe((serials) => {
-    const cut = bySerial.take(serials);
-    for (const id of cut) {
-      logger.warn({ event: 'connection_revoked', service: spec.name, peer: live.get(id)?.peer }, 'cutting a live connection of a revoked certificate');
-      listener.cut(id);
-    }
-    return { connections: cut.length };
+  const unsubscribe = cutRevokedConnections(revocations, bySerial, {
+    service: spec.name,
+    logger,
+    peerOf: (id) => live.get(id)?.peer,
+    cut: (id) => listener.cut(id),
   });
 
   const whenIdle = (deadlineMs: number) =>

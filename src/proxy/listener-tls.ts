@@ -9,6 +9,7 @@ import type { Server as NetServer } from 'node:net';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import type { RevocationFeed } from '../core/revocation.js';
 import { createSerialIndex, type SerialIndex } from '../core/serial-index.js';
+import { cutRevokedConnections } from './revocation-cut.js';
 import { clientCertOptions, newTicketKeys, serverContextOptions } from '../core/tls-options.js';
 import type { Logger } from '../logger.js';
 import type { TlsMaterial, WorkerSpec } from '../protocol/messages.js';
@@ -28,14 +29,11 @@ export function createListenerTls(options: { service: string; material: TlsMater
   const bySerial = createSerialIndex<TLSSocket>();
   let ticketKeys = newTicketKeys();
   let trust = options.material.caPems.join('\n');
-  // The one place a proxy listener cuts revoked connections.
-  const unsubscribe = options.revocations.subscribe((serials) => {
-    const cut = bySerial.take(serials);
-    for (const socket of cut) {
-      options.logger.warn({ event: 'connection_revoked', service: options.service, peer: socket.remoteAddress }, 'cutting a live connection of a revoked certificate');
-      socket.destroy();
-    }
-    return { connections: cut.length };
+  const unsubscribe = cutRevokedConnections(options.revocations, bySerial, {
+    service: options.service,
+    logger: options.logger,
+    peerOf: (socket) => socket.remoteAddress,
+    cut: (socket) => socket.destroy(),
   });
   return {
     bySerial,

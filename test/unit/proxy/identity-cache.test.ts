@@ -4,6 +4,7 @@
  * bound, and (through a running proxy) no verdict cached: a certificate seen
  * and admitted once is refused once it is revoked.
  */
+import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { connect, createServer, type Server, type TLSSocket } from 'node:tls';
@@ -63,6 +64,16 @@ describe('identity cache', () => {
 
   it('answers undefined for a client without a certificate', async () => {
     expect(createIdentityCache().of(await serverSocket())).toBeUndefined();
+  });
+
+  it('takes DER (the native data path) and shares entries with sockets; unreadable DER throws', async () => {
+    const cache = createIdentityCache();
+    const fromSocket = cache.of(await serverSocket(alice));
+    const der = new X509Certificate(alice.certPem).raw;
+    expect(cache.ofDer(der)).toBe(fromSocket);
+    expect(cache.size).toBe(1);
+    expect(() => cache.ofDer(Buffer.from('not a certificate'))).toThrow();
+    expect(cache.size).toBe(1);
   });
 
   it('holds at most its bound, dropping the oldest', async () => {
