@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/native-callgrind.ts [N=100]
  *   npx tsx bench/native-callgrind.ts --data [--addon path/to/tlsmcp_native.node]
+ *   npx tsx bench/native-callgrind.ts --keep DIR   (keeps the callgrind files for callgrind_annotate)
  *
  * `--data` measures the data path instead: instructions per keep-alive round
  * trip (one connection, 2,000 small echoes, less one with a single echo) and
@@ -19,16 +20,16 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { defaultAddonPath } from '../src/native/addon.js';
 import { issueMaterial } from './setup.js';
 
-const { values: opts, positionals } = parseArgs({ allowPositionals: true, options: { data: { type: 'boolean', default: false }, syscalls: { type: 'boolean', default: false }, addon: { type: 'string' } } });
+const { values: opts, positionals } = parseArgs({ allowPositionals: true, options: { data: { type: 'boolean', default: false }, syscalls: { type: 'boolean', default: false }, addon: { type: 'string' }, keep: { type: 'string' } } });
 const N = Number(positionals[0] ?? 100);
 const ADDON = opts.addon ?? defaultAddonPath();
 const ROUND_TRIPS = 2_000;
@@ -88,6 +89,7 @@ try {
     child.stdin.end();
     await once(child, 'exit');
     const text = readFileSync(out, 'utf8');
+    if (opts.keep) copyFileSync(out, join(opts.keep, basename(out)));
     // strace -c: the `total` row's calls column; callgrind: the `summary:` line.
     const summary = opts.syscalls ? /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)(?:\s+\d+)?\s+total$/m.exec(text) : /^summary: (\d+)/m.exec(text);
     if (!summary) throw new Error(`no ${opts.syscalls ? 'strace' : 'callgrind'} summary in ${out}`);

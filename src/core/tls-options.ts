@@ -15,6 +15,7 @@
  */
 import { constants, randomBytes } from 'node:crypto';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
+import { withIssuerChain } from './server-chain.js';
 import { FIPS_GROUPS, FIPS_SECURITY_LEVEL, FIPS_SIGALGS, FIPS_TLS12_CIPHERS, FIPS_TLS13_SUITES, type TlsProfile } from './tls-profile.js';
 
 export interface TlsSettings {
@@ -65,7 +66,8 @@ export function versionOptions(settings: TlsSettings): SecureContextOptions {
 export function serverContextOptions(settings: TlsSettings, material: TlsMaterialPems, mode: MtlsMode, ticketKeys: Buffer): SecureContextOptions {
   return {
     ...versionOptions(settings),
-    cert: material.certPem,
+    // The chain OpenSSL would otherwise build again in every handshake (./server-chain.ts).
+    cert: mode !== 'disabled' ? withIssuerChain(material.certPem, material.caPems) : material.certPem,
     key: material.keyPem,
     ...(mode !== 'disabled' && material.caPems.length ? { ca: material.caPems } : {}),
     ...(mode !== 'disabled' && material.crlPems?.length ? { crl: material.crlPems } : {}),
@@ -97,5 +99,5 @@ export function clientCertOptions(mode: MtlsMode): { requestCert: boolean; rejec
 
 /** An outgoing mTLS dial (client mode): our certificate, and the CA the remote's must chain to. */
 export function clientContextOptions(settings: TlsSettings, material: TlsMaterialPems): SecureContextOptions {
-  return { ...versionOptions(settings), cert: material.certPem, key: material.keyPem, ca: material.caPems };
+  return { ...versionOptions(settings), cert: withIssuerChain(material.certPem, material.caPems), key: material.keyPem, ca: material.caPems };
 }
