@@ -133,13 +133,17 @@ static napi_value js_set_context(napi_env env, napi_callback_info info) {
   napi_get_value_bool(env, argv[4], &tls12);
   char error[256] = "";
   SSL_CTX *ctx = tls_context_new(s[0], s[1], s[2], s[3], tls12, s[5], s[6], error, sizeof error);
+  int has_crls = s[3] && *s[3];
   for (int i = 0; i < 7; i++) {
     if (s[i]) OPENSSL_cleanse(s[i], strlen(s[i])); /* the key PEM */
     free(s[i]);
   }
   if (!ctx) { napi_throw_error(env, "ERR_NATIVE_TLS", error); return NULL; }
+  if (!l->vcache && !(l->vcache = verify_cache_new())) { SSL_CTX_free(ctx); napi_throw_error(env, "ERR_NATIVE_TLS", "out of memory"); return NULL; }
   if (l->ctx) SSL_CTX_free(l->ctx); /* live SSLs hold their own reference */
   l->ctx = ctx;
+  /* With CRLs every chain is verified in full: a CRL has a time window of its own. */
+  verify_cache_use(l->vcache, has_crls ? NULL : ctx);
   return undefined(env);
 }
 

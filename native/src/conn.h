@@ -77,6 +77,7 @@ struct listener {
   int accept_paused; /* out of descriptors: the sweep resumes accepting */
   int open_handles; /* listener-level handles not yet closed */
   SSL_CTX *ctx;
+  struct verify_cache *vcache; /* client chains ctx verified (verify-cache.c) */
   struct sockaddr_storage backend;
   socklen_t backend_len;
   uint64_t handshake_ms, idle_ms, dial_ms;

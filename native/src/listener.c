@@ -266,6 +266,7 @@ void listener_maybe_free(struct listener *l) {
   }
   if (!l->finalized) return; /* the JavaScript object still points here; its finalizer frees */
   if (l->ctx) SSL_CTX_free(l->ctx);
+  verify_cache_free(l->vcache);
   if (!l->env_teardown) {
     if (l->admit_fn) napi_delete_reference(l->env, l->admit_fn);
     if (l->event_fn) napi_delete_reference(l->env, l->event_fn);

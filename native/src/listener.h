@@ -2,6 +2,7 @@
 #ifndef TLSMCP_NATIVE_LISTENER_H
 #define TLSMCP_NATIVE_LISTENER_H
 #include "conn.h"
+#include "verify-cache.h"
 
 int listener_init_handles(struct listener *l);
 int listener_bind(struct listener *l, const char *host, int port, int reuse_port, int *bound_port);

@@ -135,9 +135,9 @@ describe('native data path under AddressSanitizer', () => {
     let err = '';
     worker.stdout.on('data', (d: Buffer) => (out += d.toString()));
     worker.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const [code] = (await once(worker, 'exit')) as [number | null];
+    const [code, signal] = (await once(worker, 'exit')) as [number | null, string | null];
     expect(err).not.toMatch(/AddressSanitizer/);
-    expect(code).toBe(0);
+    expect(code, `exit code (signal ${signal}); stderr: ${err.slice(-3000)}`).toBe(0);
     expect(out).toContain('terminated 3');
   }, 60_000);
 
