@@ -44,6 +44,7 @@ typedef struct {
 
 struct verify_cache {
   SSL_CTX *current; /* the only context whose handshakes read and fill the slots */
+  int filled;       /* a slot was written: clear before the next context (untouched, the calloc'ed pages stay unmapped) */
   slot_t slots[SLOTS];
 };
 
@@ -104,12 +105,14 @@ static int verify(X509_STORE_CTX *xs, void *arg) {
     memcpy(s->digest, digest, sizeof digest);
     s->not_before = not_before;
     s->not_after = not_after;
+    cache->filled = 1;
   }
   return ok;
 }
 
 void verify_cache_use(struct verify_cache *cache, SSL_CTX *ctx) {
   cache->current = ctx;
-  memset(cache->slots, 0, sizeof cache->slots);
+  if (cache->filled) memset(cache->slots, 0, sizeof cache->slots);
+  cache->filled = 0;
   if (ctx) SSL_CTX_set_cert_verify_callback(ctx, verify, cache);
 }
