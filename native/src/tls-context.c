@@ -107,10 +107,13 @@ SSL_CTX *tls_context_new(const char *cert_pem, const char *key_pem, const char *
   if (crl_pem && *crl_pem && !load_crls(ctx, crl_pem)) { fail(error, error_len, "a CRL could not be read"); goto bad; }
   /* The chain sent to clients, built once here. Left unset, OpenSSL builds it again in every
      handshake (a full X509_verify_cert of our own certificate: 0.9 M instructions, 16 % of a
-     connection). Same chain as that per-handshake build: the leaf's issuers found among the PEM's
-     extra certificates and the client CAs, root included; a leaf whose issuer is not there goes
-     alone, as before. src/core/server-chain.ts gives Node's listener the same chain. */
-  SSL_CTX_build_cert_chain(ctx, SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR | SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR);
+     connection). The leaf's issuers found among the PEM's extra certificates and the client CAs,
+     without the self-signed root: a client must hold the root already to trust us, so sending it
+     only costs bytes and the client's parsing (a Node client turns every certificate sent into an
+     object); ghostunnel, haproxy and nginx send what the certificate file holds. A leaf whose
+     issuer is not there goes alone. (Node's listener cannot leave the root out: see
+     src/core/server-chain.ts.) */
+  SSL_CTX_build_cert_chain(ctx, SSL_BUILD_CHAIN_FLAG_NO_ROOT | SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR | SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR);
   ERR_clear_error();
   return ctx;
 bad:

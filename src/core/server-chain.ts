@@ -4,12 +4,16 @@
  * A server certificate given alone (no intermediates in its PEM) makes OpenSSL
  * build the chain again in every handshake: a full X509_verify_cert of our own
  * certificate against the trust store, about 0.9 M instructions, 12–16 % of a
- * new mTLS connection (bench/native-callgrind.ts). Giving it the chain it would
- * have built turns that off and sends the same bytes: the leaf, then each
- * issuer found among the trust anchors, up to and including a self-signed root.
- * A leaf whose issuer is not among them goes alone, as OpenSSL would send it.
- * The native listener does the same with SSL_CTX_build_cert_chain
- * (native/src/tls-context.c), so both data paths send one chain.
+ * new mTLS connection (bench/native-callgrind.ts, bench/callgrind.ts). Giving it
+ * the chain it would have built turns that off and sends the same bytes: the
+ * leaf, then each issuer found among the trust anchors, up to and including a
+ * self-signed root. A leaf whose issuer is not among them goes alone, as
+ * OpenSSL would send it.
+ *
+ * The root stays in because Node offers no way to say "no chain" other than
+ * giving one (an empty chain makes OpenSSL build it per handshake again). The
+ * native listener has SSL_CTX_build_cert_chain and leaves the root out
+ * (native/src/tls-context.c): a client holds it already to trust us at all.
  */
 import { X509Certificate } from 'node:crypto';
 

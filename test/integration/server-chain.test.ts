@@ -1,13 +1,14 @@
 /**
  * The chain a listener sends is decided once per secure context (src/core/server-chain.ts,
  * SSL_CTX_build_cert_chain in the native listener) instead of being built again in every
- * handshake, and it is the chain OpenSSL's per-handshake build sent: our certificate, then
- * its issuer from the trust anchors; a certificate whose issuer is not among them goes
- * alone. Read off `openssl s_client -showcerts`, a foreign client, from both data paths.
+ * handshake: our certificate, then its issuers from the trust anchors (the JS listener
+ * includes the self-signed root, as OpenSSL's per-handshake build did; the native one
+ * leaves it out); a certificate whose issuer is not among them goes alone. Read off
+ * `openssl s_client -showcerts`, a foreign client, which also verifies the chain.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
@@ -20,6 +21,21 @@ let pki: TestPki;
 let other: TestPki;
 let echo: CountingBackend;
 let files: { cert: string; key: string; ca: string };
+/** root → intermediate → server leaf for 127.0.0.1, made with the openssl CLI. */
+const three = { root: '', inter: '', leaf: '', leafKey: '' };
+
+function makeThreeLevels(dir: string) {
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  writeFileSync(join(dir, 'ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
+  writeFileSync(join(dir, 'leaf.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  openssl('req', '-x509', ...ec, '-keyout', 'r.key', '-out', 'r.pem', '-subj', '/CN=chain-root', '-days', '2', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  openssl('req', ...ec, '-keyout', 'i.key', '-out', 'i.csr', '-subj', '/CN=chain-intermediate');
+  openssl('x509', '-req', '-in', 'i.csr', '-CA', 'r.pem', '-CAkey', 'r.key', '-CAcreateserial', '-out', 'i.pem', '-days', '2', '-extfile', 'ca.ext');
+  openssl('req', ...ec, '-keyout', 'l.key', '-out', 'l.csr', '-subj', '/CN=localhost');
+  openssl('x509', '-req', '-in', 'l.csr', '-CA', 'i.pem', '-CAkey', 'i.key', '-CAcreateserial', '-out', 'l.pem', '-days', '2', '-extfile', 'leaf.ext');
+  [three.root, three.inter, three.leaf, three.leafKey] = ['r.pem', 'i.pem', 'l.pem', 'l.key'].map((f) => readFileSync(join(dir, f), 'utf8')) as [string, string, string, string];
+}
 
 beforeAll(async () => {
   [pki, other] = await Promise.all([createTestPki(), createTestPki()]);
@@ -28,6 +44,7 @@ beforeAll(async () => {
   const ca = join(pki.dir, 'ca-chain.pem');
   writeFileSync(ca, pki.caPem);
   files = { ...writeCertFiles(pki.dir, 'alice-chain', alice), ca };
+  makeThreeLevels(pki.dir);
 });
 
 afterAll(async () => {
@@ -36,14 +53,14 @@ afterAll(async () => {
   other.cleanup();
 });
 
-/** The certificates the server sent, in order, as fingerprints. */
-function sentChain(port: number): Promise<string[]> {
+/** The certificates the server sent, in order, as fingerprints, and whether s_client verified them against our CA. */
+function sentChain(port: number): Promise<{ chain: string[]; verified: boolean }> {
   const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-cert', files.cert, '-key', files.key, '-CAfile', files.ca, '-showcerts'];
   return new Promise((resolve, reject) => {
     const child = execFile('openssl', args, { timeout: 10_000 }, (_err, stdout) => {
       const pems = stdout.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
       if (!pems) return reject(new Error(`no certificate in s_client's output:\n${stdout.slice(0, 2000)}`));
-      resolve(pems.map((p) => new X509Certificate(p).fingerprint256));
+      resolve({ chain: pems.map((p) => new X509Certificate(p).fingerprint256), verified: /Verify return code: 0 \(ok\)/.test(stdout) });
     });
     child.stdin?.end('ping');
   });
@@ -52,15 +69,29 @@ function sentChain(port: number): Promise<string[]> {
 const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
 
 describe('the chain a listener sends', () => {
-  for (const [path, start] of [
-    ['js', startProxy],
-    ['native', startNativeProxy],
+  for (const [path, start, withRoot] of [
+    ['js', startProxy, true],
+    ['native', startNativeProxy, false],
   ] as const) {
-    it(`is our certificate then its issuer from the trust anchors (${path} data path)`, async () => {
+    it(`is our certificate then its issuers from the trust anchors, ${withRoot ? 'root included' : 'without the root'} (${path} data path)`, async () => {
       const server = await pki.server();
       const proxy: RunningProxy = await start(testSpec({ backendPort: echo.port }), serverMaterial(server, [pki.caPem]));
       try {
-        expect(await sentChain(proxy.port)).toEqual([fingerprint(server.certPem), fingerprint(pki.caPem)]);
+        const { chain, verified } = await sentChain(proxy.port);
+        expect(chain).toEqual(withRoot ? [fingerprint(server.certPem), fingerprint(pki.caPem)] : [fingerprint(server.certPem)]);
+        expect(verified).toBe(true);
+      } finally {
+        await proxy.service.drain(0);
+      }
+    });
+
+    it(`carries an intermediate from the trust anchors, ${withRoot ? 'root included' : 'without the root'} (${path} data path)`, async () => {
+      // Clients are trusted from our CA; the server's own issuers sit beside it among the trust anchors.
+      const material = { certPem: three.leaf, keyPem: three.leafKey, caPems: [pki.caPem, `${three.root}${three.inter}`] };
+      const proxy: RunningProxy = await start(testSpec({ backendPort: echo.port }), material);
+      try {
+        const expected = [three.leaf, three.inter, ...(withRoot ? [three.root] : [])].map(fingerprint);
+        expect((await sentChain(proxy.port)).chain).toEqual(expected);
       } finally {
         await proxy.service.drain(0);
       }
@@ -70,7 +101,7 @@ describe('the chain a listener sends', () => {
       const server = await other.server();
       const proxy: RunningProxy = await start(testSpec({ backendPort: echo.port }), serverMaterial(server, [pki.caPem]));
       try {
-        expect(await sentChain(proxy.port)).toEqual([fingerprint(server.certPem)]);
+        expect((await sentChain(proxy.port)).chain).toEqual([fingerprint(server.certPem)]);
       } finally {
         await proxy.service.drain(0);
       }
