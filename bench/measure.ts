@@ -112,16 +112,24 @@ export async function ticketsPerHandshake(t: RunningTarget, tls: ClientTls, grou
 export interface HandshakeFigure {
   perSecond: number;
   cpuMicrosEach: number;
+  /** The Node load clients' CPU per connection (absent for s_time). */
+  clientCpuMicrosEach?: number;
   errors: number;
 }
 
 /** New mTLS connections/s from Node clients (8 in flight per process), each carrying one request. */
 export async function newConnections(ctx: MeasureContext, t: RunningTarget): Promise<HandshakeFigure> {
   const cpu0 = cpuMicros(t.pid);
-  const results = (await load(ctx, { mode: 'handshake', port: t.port, concurrency: 8, durationMs: ctx.phaseMs })) as { done: number; errors: number }[];
+  const results = (await load(ctx, { mode: 'handshake', port: t.port, concurrency: 8, durationMs: ctx.phaseMs })) as { done: number; errors: number; clientCpuMicros: number }[];
   const cpu = cpuMicros(t.pid) - cpu0;
   const done = results.reduce((a, r) => a + r.done, 0);
-  return { perSecond: Math.round(done / (ctx.phaseMs / 1000)), cpuMicrosEach: Math.round(cpu / Math.max(1, done)), errors: results.reduce((a, r) => a + r.errors, 0) };
+  const clientCpu = results.reduce((a, r) => a + r.clientCpuMicros, 0);
+  return {
+    perSecond: Math.round(done / (ctx.phaseMs / 1000)),
+    cpuMicrosEach: Math.round(cpu / Math.max(1, done)),
+    clientCpuMicrosEach: Math.round(clientCpu / Math.max(1, done)),
+    errors: results.reduce((a, r) => a + r.errors, 0),
+  };
 }
 
 /** New mTLS connections/s with `openssl s_time -new` (a C client, one per client process), one HTTP/1.0 request each. */

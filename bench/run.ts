@@ -145,6 +145,7 @@ try {
   const figures: Figure[] = [
     { label: 'new mTLS connections/s, Node clients', better: 'higher', values: pick(conns, (v) => v.perSecond), notes: errs(conns) },
     { label: 'proxy CPU µs per new connection', better: 'lower', values: pick(conns, (v) => v.cpuMicrosEach) },
+    { label: 'Node clients\' CPU µs per new connection', better: 'lower', values: pick(conns, (v) => v.clientCpuMicrosEach ?? 0) },
     { label: 'new mTLS connections/s, openssl s_time', better: 'higher', values: pick(connsOpenssl, (v) => v.perSecond) },
     { label: 'proxy CPU µs per new connection (s_time)', better: 'lower', values: pick(connsOpenssl, (v) => v.cpuMicrosEach) },
     { label: 'session tickets per handshake', better: 'lower', values: tickets, notes: Object.fromEntries(Object.entries(groups).map(([k, g]) => [k, `(${g})`])) },
