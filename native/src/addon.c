@@ -10,6 +10,8 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include "listener.h"
 
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, "ERR_NATIVE", #call " failed"); return NULL; } } while (0)
@@ -121,6 +123,22 @@ static napi_value js_bind(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* The listener's ticket keys, new when the trust anchors or CRLs differ from those they were made
+   for: a ticket then no longer opens, so a session resumed after a trust change cannot skip it. */
+static int ticket_keys_for_trust(struct listener *l, const char *ca_pem, const char *crl_pem) {
+  unsigned char digest[32];
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 && EVP_DigestUpdate(md, ca_pem, strlen(ca_pem) + 1) == 1 &&
+           EVP_DigestUpdate(md, crl_pem, strlen(crl_pem)) == 1 && EVP_DigestFinal_ex(md, digest, NULL) == 1;
+  EVP_MD_CTX_free(md);
+  if (!ok) return 0;
+  if (l->has_ticket_keys && memcmp(digest, l->trust_digest, sizeof digest) == 0) return 1;
+  if (RAND_bytes(l->ticket_keys, TICKET_KEYS_LEN) != 1) return 0;
+  memcpy(l->trust_digest, digest, sizeof digest);
+  l->has_ticket_keys = 1;
+  return 1;
+}
+
 /* setContext(certPem, keyPem, caPem, crlPem, minTls12, ciphers, ciphersuites): new handshakes use it. */
 static napi_value js_set_context(napi_env env, napi_callback_info info) {
   size_t argc = 7;
@@ -132,7 +150,12 @@ static napi_value js_set_context(napi_env env, napi_callback_info info) {
   bool tls12 = false;
   napi_get_value_bool(env, argv[4], &tls12);
   char error[256] = "";
-  SSL_CTX *ctx = tls_context_new(s[0], s[1], s[2], s[3], tls12, s[5], s[6], error, sizeof error);
+  if (!ticket_keys_for_trust(l, s[2], s[3])) {
+    for (int i = 0; i < 7; i++) { if (s[i]) OPENSSL_cleanse(s[i], strlen(s[i])); free(s[i]); }
+    napi_throw_error(env, "ERR_NATIVE_TLS", "no random bytes for the session ticket keys");
+    return NULL;
+  }
+  SSL_CTX *ctx = tls_context_new(s[0], s[1], s[2], s[3], tls12, s[5], s[6], l->ticket_keys, error, sizeof error);
   int has_crls = s[3] && *s[3];
   for (int i = 0; i < 7; i++) {
     if (s[i]) OPENSSL_cleanse(s[i], strlen(s[i])); /* the key PEM */

@@ -187,7 +187,7 @@ static void handshake(struct conn *c) {
     if (l->established) l->established->prev = c;
     l->established = c;
     l->n_established++;
-    int allow = der_len > 0 && listener_admit(l, c, der, (size_t)der_len);
+    int allow = der_len > 0 && listener_admit(l, c, der, (size_t)der_len, SSL_session_reused(c->ssl));
     OPENSSL_free(der);
     if (c->state == ST_CLOSED) return; /* cut while JavaScript ran */
     if (!allow) {

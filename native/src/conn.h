@@ -34,6 +34,11 @@ struct pending_buf {
 
 struct listener;
 
+/* Session tickets: 16 bytes of key name, 32 of HMAC key, 32 of AES key (SSL_CTX_set_tlsext_ticket_keys). */
+#define TICKET_KEYS_LEN 80
+/* A resumed session's age limit, as Node's listener (src/core/tls-options.ts SESSION_TIMEOUT_S). */
+#define SESSION_TIMEOUT_S 3600
+
 struct conn {
   struct listener *l;
   struct conn *prev, *next; /* in l->pending or l->established */
@@ -78,6 +83,9 @@ struct listener {
   int open_handles; /* listener-level handles not yet closed */
   SSL_CTX *ctx;
   struct verify_cache *vcache; /* client chains ctx verified (verify-cache.c) */
+  unsigned char ticket_keys[TICKET_KEYS_LEN]; /* kept across reloads, renewed when trust_digest changes */
+  unsigned char trust_digest[32];             /* SHA-256 of the client CAs and CRLs the keys were made for */
+  int has_ticket_keys;
   struct sockaddr_storage backend;
   socklen_t backend_len;
   uint64_t handshake_ms, idle_ms, dial_ms;
@@ -100,7 +108,7 @@ void listener_unlink(struct conn *c);
 
 /* listener.c */
 void listener_emit(struct listener *l, struct conn *c);
-int listener_admit(struct listener *l, struct conn *c, const unsigned char *der, size_t der_len);
+int listener_admit(struct listener *l, struct conn *c, const unsigned char *der, size_t der_len, int resumed);
 void listener_maybe_free(struct listener *l);
 void listener_queue_repump(struct listener *l, struct conn *c);
 

@@ -37,18 +37,19 @@ static napi_value str(napi_env env, const char *s) {
   return v;
 }
 
-int listener_admit(struct listener *l, struct conn *c, const unsigned char *der, size_t der_len) {
+int listener_admit(struct listener *l, struct conn *c, const unsigned char *der, size_t der_len, int resumed) {
   if (l->closing || l->env_teardown) return 0;
   napi_env env = l->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
-  napi_value argv[4], result = NULL;
+  napi_value argv[5], result = NULL;
   void *copy;
   napi_create_uint32(env, c->id, &argv[0]);
   napi_create_buffer_copy(env, der_len, der, &copy, &argv[1]);
   argv[2] = str(env, c->peer);
   napi_create_double(env, (double)c->handshake_ms, &argv[3]);
-  call_js(l, l->admit_fn, 4, argv, &result);
+  napi_get_boolean(env, resumed != 0, &argv[4]);
+  call_js(l, l->admit_fn, 5, argv, &result);
   bool allow = false;
   if (result) napi_get_value_bool(env, result, &allow);
   napi_close_handle_scope(env, scope);
@@ -267,6 +268,7 @@ void listener_maybe_free(struct listener *l) {
   if (!l->finalized) return; /* the JavaScript object still points here; its finalizer frees */
   if (l->ctx) SSL_CTX_free(l->ctx);
   verify_cache_free(l->vcache);
+  OPENSSL_cleanse(l->ticket_keys, sizeof l->ticket_keys);
   if (!l->env_teardown) {
     if (l->admit_fn) napi_delete_reference(l->env, l->admit_fn);
     if (l->event_fn) napi_delete_reference(l->env, l->event_fn);

@@ -12,5 +12,5 @@ void listener_close(struct listener *l);
 void listener_forget(struct listener *l, struct conn *c);
 
 /* tls-context.c: a new server SSL_CTX, or NULL with the reason in `error`. */
-SSL_CTX *tls_context_new(const char *cert_pem, const char *key_pem, const char *ca_pem, const char *crl_pem, int min_tls12, const char *ciphers, const char *ciphersuites, char *error, size_t error_len);
+SSL_CTX *tls_context_new(const char *cert_pem, const char *key_pem, const char *ca_pem, const char *crl_pem, int min_tls12, const char *ciphers, const char *ciphersuites, const unsigned char ticket_keys[TICKET_KEYS_LEN], char *error, size_t error_len);
 #endif

@@ -3,8 +3,12 @@
  * src/core/tls-options.ts: TLS 1.3 (1.2 only when the spec asks), the
  * spec's suites, the service certificate and chain, the client CAs as trust
  * anchors and CRLs, a client certificate required and verified in the
- * handshake. No session cache and no tickets: every connection does a full
- * handshake, so nothing cached can outlive a revocation or a trust change.
+ * handshake. One stateless session ticket per full handshake (as Node's
+ * listener resumes, see src/core/tls-options.ts): its keys are the listener's,
+ * kept across a certificate reload and renewed when the trust anchors or CRLs
+ * change (addon.c), so no resumed session outlives a trust change; expiry and
+ * revocation of a resumed session's certificate are checked by the TypeScript
+ * admission, told the session was resumed (OpenSSL does not re-verify it).
  */
 #include <stdio.h>
 #include <string.h>
@@ -81,7 +85,7 @@ static int load_crls(SSL_CTX *ctx, const char *pem) {
   return n > 0;
 }
 
-SSL_CTX *tls_context_new(const char *cert_pem, const char *key_pem, const char *ca_pem, const char *crl_pem, int min_tls12, const char *ciphers, const char *ciphersuites, char *error, size_t error_len) {
+SSL_CTX *tls_context_new(const char *cert_pem, const char *key_pem, const char *ca_pem, const char *crl_pem, int min_tls12, const char *ciphers, const char *ciphersuites, const unsigned char ticket_keys[TICKET_KEYS_LEN], char *error, size_t error_len) {
   ERR_clear_error();
   SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
   if (!ctx) { fail(error, error_len, "SSL_CTX_new failed"); return NULL; }
@@ -89,10 +93,13 @@ SSL_CTX *tls_context_new(const char *cert_pem, const char *key_pem, const char *
   SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
   /* No certificate compression (RFC 8879), as Node's listener: offered in the CertificateRequest it
      makes a client zlib-compress its certificate (a Node client spent 1.7 ms more per handshake). */
-  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_CIPHER_SERVER_PREFERENCE |
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_CIPHER_SERVER_PREFERENCE |
                                SSL_OP_NO_TX_CERTIFICATE_COMPRESSION | SSL_OP_NO_RX_CERTIFICATE_COMPRESSION);
-  SSL_CTX_set_num_tickets(ctx, 0);
+  /* One ticket (OpenSSL's default is two; a client resumes with one), stateless: no server-side cache. */
+  SSL_CTX_set_num_tickets(ctx, 1);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_timeout(ctx, SESSION_TIMEOUT_S);
+  if (SSL_CTX_set_tlsext_ticket_keys(ctx, (void *)ticket_keys, TICKET_KEYS_LEN) != 1) { fail(error, error_len, "the session ticket keys were not accepted"); goto bad; }
   static const unsigned char sid_ctx[] = "tlsmcp-native";
   SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);

@@ -10,8 +10,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TlsmcpError } from '../errors.js';
 
-/** Called after a completed handshake with the peer's certificate (DER); true lets the connection through. */
-export type NativeAdmit = (id: number, der: Buffer, peer: string, handshakeMs: number) => boolean;
+/**
+ * Called after a completed handshake with the peer's certificate (DER); true lets the connection through.
+ * `resumed`: a session ticket was accepted, so OpenSSL did not verify the certificate in this handshake.
+ */
+export type NativeAdmit = (id: number, der: Buffer, peer: string, handshakeMs: number, resumed: boolean) => boolean;
 
 /**
  * `refused`: the socket ended before admission (`reason` is `verify` with Node's

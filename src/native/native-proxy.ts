@@ -7,8 +7,10 @@
  * synchronously with the peer's certificate, which goes through the core's
  * identity parser and compiled admission (validity, revocation, `mtls.*`
  * rules); only a yes dials the backend. Live connections are indexed by serial
- * so a revocation cuts them at once. Nothing about a peer is cached: there is
- * no session resumption on this path.
+ * so a revocation cuts them at once. Sessions resume from one ticket as on
+ * Node's listener: a resumed one is admitted only with its certificate still
+ * valid and unrevoked (OpenSSL checks neither on resumption), and the ticket
+ * keys change with the trust anchors (native/src/addon.c).
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -62,7 +64,7 @@ export function createNativeProxy(options: NativeProxyOptions): ProxyService {
   const reject = (reason: RejectReason, detail: string, peer: string | undefined, identity?: PeerIdentity, handshake_s?: number) =>
     recordRefusal(stats, logger, spec, options.onEvent, { reason, detail, peer, identity, handshake_s });
 
-  function admit(id: number, der: Buffer, peer: string, handshakeMs: number): boolean {
+  function admit(id: number, der: Buffer, peer: string, handshakeMs: number, resumed: boolean): boolean {
     const handshake_s = handshakeMs / 1000;
     let identity: PeerIdentity;
     try {
@@ -72,8 +74,8 @@ export function createNativeProxy(options: NativeProxyOptions): ProxyService {
       reject('tls_handshake', `the client certificate could not be read: ${(err as Error).message}`, peer, undefined, handshake_s);
       return false;
     }
-    // OpenSSL verified the chain in the handshake (a failure never gets here) and never resumes a session.
-    const refusal = admission({ identity, authorized: true, resumed: false });
+    // OpenSSL verified the chain in this handshake (a failure never gets here), or in the one that issued the resumed session's ticket.
+    const refusal = admission({ identity, authorized: true, resumed: resumed === true });
     if (refusal || draining) {
       reject(refusal?.reason ?? 'draining', refusal?.detail ?? 'the service is shutting down', peer, identity, handshake_s);
       return false;
@@ -113,6 +115,9 @@ export function createNativeProxy(options: NativeProxyOptions): ProxyService {
 
   const listener: NativeListener = new addon.Listener(admit, onNativeEvent);
 
+  // The addon renews its ticket keys when these differ (a trust change ends resumption); reload reports it as Node's listener does.
+  const trustOf = (material: TlsMaterial) => `${material.caPems.join('\n')}\0${(material.crlPems ?? []).join('\n')}`;
+  let trust = trustOf(options.material);
   const applyContext = (next: WorkerSpec, material: TlsMaterial) =>
     listener.setContext(material.certPem, material.keyPem, material.caPems.join('\n'), (material.crlPems ?? []).join('\n'), next.protocol === 'tls12', next.ciphers ?? '', next.ciphersuites ?? '');
   const applyLimits = (l: WorkerSpec['limits']) => listener.setLimits(l.handshake_timeout, l.idle_timeout, l.dial_timeout, l.max_connections);
@@ -149,6 +154,10 @@ export function createNativeProxy(options: NativeProxyOptions): ProxyService {
     reload(next, material) {
       const changes = diffSpecs(spec, next);
       applyContext(next, material);
+      if (trustOf(material) !== trust) {
+        trust = trustOf(material);
+        changes.applied.push('trust');
+      }
       applyLimits(next.limits);
       if (next.backend.host !== spec.backend.host || next.backend.port !== spec.backend.port) {
         const { host, port } = next.backend;

@@ -1,12 +1,14 @@
 /**
- * TLS 1.3 session resumption through the listener: tickets survive a
- * certificate reload, are invalidated when the trust anchors change, and a
- * resumed session does not outlive its client certificate.
+ * TLS 1.3 session resumption through the listener, on both data paths (Node's
+ * listener and `data_path: native`): tickets survive a certificate reload, are
+ * invalidated when the trust anchors change, and a resumed session does not
+ * outlive its client certificate nor its revocation.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type TLSSocket } from 'node:tls';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
 import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
+import { startNativeProxy } from '../helpers/native-fixture.js';
 import { serverMaterial, startProxy, testSpec, type RunningProxy } from '../helpers/proxy-fixture.js';
 import { eventWithin, waitFor } from '../helpers/proxy-wait.js';
 import type { IssueResult } from '../../src/ca/types.js';
@@ -52,7 +54,10 @@ async function roundTrip(port: number, cert: IssueResult, session?: Buffer): Pro
   return { reused, echoed, session: next };
 }
 
-describe('session resumption', () => {
+describe.each([
+  ['js', startProxy],
+  ['native', startNativeProxy],
+] as const)('session resumption (%s data path)', (_path, startProxy) => {
   it('keeps resuming across a certificate reload, and stops when the trust anchors change', async () => {
     proxy = await startProxy(testSpec({ backendPort: backend.port }), serverMaterial(server, [pki.caPem]));
     const alice = await pki.client('alice');
@@ -80,5 +85,18 @@ describe('session resumption', () => {
     expect(resumed).toMatchObject({ reused: true, echoed: false });
     expect(backend.connections).toBe(before);
     expect(proxy.events.at(-1)).toMatchObject({ result: 'rejected', reason: 'expired' });
+  });
+
+  it('refuses a resumed session whose client certificate was revoked since', async () => {
+    proxy = await startProxy(testSpec({ backendPort: backend.port }), serverMaterial(server, [pki.caPem]));
+    const carol = await pki.client('carol');
+    const first = await roundTrip(proxy.port, carol);
+    expect(first.echoed).toBe(true);
+    await proxy.revocations.add([carol.record.serial]);
+    const before = backend.connections;
+    const resumed = await roundTrip(proxy.port, carol, first.session);
+    expect(resumed).toMatchObject({ reused: true, echoed: false });
+    expect(backend.connections).toBe(before);
+    expect(proxy.events.at(-1)).toMatchObject({ result: 'rejected', reason: 'revoked' });
   });
 });
