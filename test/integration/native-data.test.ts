@@ -155,6 +155,18 @@ describe('native data path: forwarding', () => {
     expect((await tryEcho({ port: proxy!.port, caPem: pki.caPem, cert: alice })).echoed).toBe(true);
   });
 
+  it('still enforces handshake_timeout after an idle spell (the sweep stops with no connection and restarts on accept)', async () => {
+    await start({ handshake_timeout: 200 });
+    // First a connection, then none: the sweep (every 50 ms here) finds the listener empty and stops.
+    expect((await tryEcho({ port: proxy!.port, caPem: pki.caPem, cert: alice })).echoed).toBe(true);
+    await waitFor(() => proxy!.service.stats().active === 0, { what: 'the listener to be empty' });
+    await new Promise((r) => setTimeout(r, 300)); // several sweep periods with nothing to watch: the condition under test
+    const raw = netConnect(proxy!.port, '127.0.0.1');
+    raw.on('error', () => undefined).resume();
+    await closed(raw);
+    await waitFor(() => proxy!.events.some((e) => e.reason === 'handshake_timeout'), { what: 'a handshake_timeout event' });
+  });
+
   it('reload swaps the server certificate for new connections while a live one carries on', async () => {
     await start();
     const live = await liveClient();
