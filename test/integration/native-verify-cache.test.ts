@@ -6,52 +6,30 @@
  * Admission in TypeScript checks validity only for resumed sessions, so the expiry case
  * fails if the remembered entry ignored time.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { X509Certificate } from 'node:crypto';
-import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
-import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
-import { serverMaterial, testSpec, tryEcho, type RunningProxy } from '../helpers/proxy-fixture.js';
+import { useProxyTestBed } from '../helpers/proxy-testbed.js';
+import { serverMaterial, testSpec, tryEcho } from '../helpers/proxy-fixture.js';
 import { startNativeProxy } from '../helpers/native-fixture.js';
 import type { IssueResult } from '../../src/ca/types.js';
 
-let pki: TestPki;
-let otherPki: TestPki;
-let server: IssueResult;
-let backend: CountingBackend;
-let proxy: RunningProxy | undefined;
+const bed = useProxyTestBed();
 
-beforeAll(async () => {
-  [pki, otherPki] = await Promise.all([createTestPki(), createTestPki()]);
-  server = await pki.server();
-  backend = await startEchoBackend();
-});
-
-afterAll(async () => {
-  await backend.close();
-  pki.cleanup();
-  otherPki.cleanup();
-});
-
-afterEach(async () => {
-  await proxy?.service.drain(0);
-  proxy = undefined;
-});
-
-async function echoes(cert: IssueResult, caPem = pki.caPem): Promise<boolean> {
-  return (await tryEcho({ port: proxy!.port, caPem, cert })).echoed;
+async function echoes(cert: IssueResult, caPem = bed.pki.caPem): Promise<boolean> {
+  return (await tryEcho({ port: bed.proxy!.port, caPem, cert })).echoed;
 }
 
 async function expectRefused(cert: IssueResult, reason: string) {
-  const before = backend.connections;
+  const before = bed.backend.connections;
   expect(await echoes(cert)).toBe(false);
-  expect(backend.connections).toBe(before);
-  expect(proxy!.events.map((e) => e.reason)).toContain(reason);
+  expect(bed.backend.connections).toBe(before);
+  expect(bed.proxy!.events.map((e) => e.reason)).toContain(reason);
 }
 
 describe('native data path: remembered chain verification', () => {
   it('refuses a remembered certificate once it has expired', async () => {
-    proxy = await startNativeProxy(testSpec({ backendPort: backend.port }), serverMaterial(server, [pki.caPem]));
-    const shortLived = await pki.client('brief', { ttlMs: 3_000 });
+    bed.proxy = await startNativeProxy(testSpec({ backendPort: bed.backend.port }), serverMaterial(bed.server, [bed.pki.caPem]));
+    const shortLived = await bed.pki.client('brief', { ttlMs: 3_000 });
     expect(await echoes(shortLived)).toBe(true);
     expect(await echoes(shortLived)).toBe(true);
     // Wait out the certificate's validity (whole seconds in X.509), not a timing assumption.
@@ -61,26 +39,26 @@ describe('native data path: remembered chain verification', () => {
   });
 
   it('forgets what it verified when a reload changes the trust anchors', async () => {
-    proxy = await startNativeProxy(testSpec({ backendPort: backend.port }), serverMaterial(server, [pki.caPem]));
-    const alice = await pki.client('alice');
+    bed.proxy = await startNativeProxy(testSpec({ backendPort: bed.backend.port }), serverMaterial(bed.server, [bed.pki.caPem]));
+    const alice = await bed.pki.client('alice');
     expect(await echoes(alice)).toBe(true);
-    proxy.service.reload(testSpec({ backendPort: backend.port }), serverMaterial(server, [otherPki.caPem]));
+    bed.proxy.service.reload(testSpec({ backendPort: bed.backend.port }), serverMaterial(bed.server, [bed.otherPki.caPem]));
     await expectRefused(alice, 'untrusted');
-    expect(await echoes(await otherPki.client('bob'))).toBe(true);
+    expect(await echoes(await bed.otherPki.client('bob'))).toBe(true);
   });
 
   it('refuses a remembered certificate once it is revoked', async () => {
-    proxy = await startNativeProxy(testSpec({ backendPort: backend.port }), serverMaterial(server, [pki.caPem]));
-    const carol = await pki.client('carol');
+    bed.proxy = await startNativeProxy(testSpec({ backendPort: bed.backend.port }), serverMaterial(bed.server, [bed.pki.caPem]));
+    const carol = await bed.pki.client('carol');
     expect(await echoes(carol)).toBe(true);
-    await proxy.revocations.add([carol.record.serial]);
+    await bed.proxy.revocations.add([carol.record.serial]);
     await expectRefused(carol, 'revoked');
   });
 
   it('keeps each certificate apart: many remembered, a stranger still refused', async () => {
-    proxy = await startNativeProxy(testSpec({ backendPort: backend.port }), serverMaterial(server, [pki.caPem]));
-    const clients = await Promise.all(['d1', 'd2', 'd3'].map((cn) => pki.client(cn)));
+    bed.proxy = await startNativeProxy(testSpec({ backendPort: bed.backend.port }), serverMaterial(bed.server, [bed.pki.caPem]));
+    const clients = await Promise.all(['d1', 'd2', 'd3'].map((cn) => bed.pki.client(cn)));
     for (const round of [1, 2]) for (const c of clients) expect(await echoes(c), `${c.record.cn} round ${round}`).toBe(true);
-    await expectRefused(await otherPki.client('stranger'), 'untrusted');
+    await expectRefused(await bed.otherPki.client('stranger'), 'untrusted');
   });
 });
