@@ -102,12 +102,13 @@ async function throwAt(bytes: Buffer, options: { drip?: boolean; reset?: boolean
   if (!socket.destroyed) await settle(socket, 'close');
 }
 
-async function captureClientHello(): Promise<Buffer> {
+/** The first flight of a Node client, optionally offering `session` (a resumption ClientHello with a ticket). */
+async function captureClientHello(session?: Buffer): Promise<Buffer> {
   const sink = createServer();
   sink.listen(0, '127.0.0.1');
   await once(sink, 'listening');
   const got = new Promise<Buffer>((resolve) => sink.once('connection', (s: Socket) => s.once('data', (d: Buffer) => resolve(d))));
-  const client = tlsConnect({ port: (sink.address() as AddressInfo).port, host: '127.0.0.1', servername: 'localhost', cert: alice.certPem, key: alice.keyPem!, ca: pki.caPem });
+  const client = tlsConnect({ port: (sink.address() as AddressInfo).port, host: '127.0.0.1', servername: 'localhost', cert: alice.certPem, key: alice.keyPem!, ca: pki.caPem, ...(session ? { session } : {}) });
   client.on('error', () => undefined);
   const hello = await got;
   client.destroy();
@@ -115,16 +116,20 @@ async function captureClientHello(): Promise<Buffer> {
   return hello;
 }
 
-function echoThrough(): Promise<boolean> {
+/** One echo through the listener (resuming `session` if given): whether it echoed, was resumed, and the ticket it got. */
+function echoThrough(session?: Buffer): Promise<{ echoed: boolean; reused: boolean; session: Buffer | undefined }> {
   return new Promise((resolve) => {
-    const socket: TLSSocket = tlsConnect({ port, host: '127.0.0.1', servername: 'localhost', cert: alice.certPem, key: alice.keyPem!, ca: pki.caPem });
-    socket.on('error', () => resolve(false));
+    const socket: TLSSocket = tlsConnect({ port, host: '127.0.0.1', servername: 'localhost', cert: alice.certPem, key: alice.keyPem!, ca: pki.caPem, ...(session ? { session } : {}) });
+    let next: Buffer | undefined;
+    const done = (echoed: boolean) => resolve({ echoed, reused: socket.isSessionReused(), session: next });
+    socket.on('session', (s: Buffer) => (next = s));
+    socket.on('error', () => done(false));
     socket.once('secureConnect', () => socket.write('alive'));
     socket.once('data', (d: Buffer) => {
       socket.end();
-      resolve(d.toString() === 'alive');
+      done(d.toString() === 'alive');
     });
-    socket.once('close', () => resolve(false));
+    socket.once('close', () => done(false));
   });
 }
 
@@ -178,8 +183,23 @@ describe('native data path under AddressSanitizer', () => {
       raw.resetAndDestroy();
     }
 
+    // A real ticket, then hostile resumption ClientHellos built on it (the PSK and ticket-decryption paths), then a real resumption.
+    const first = await echoThrough();
+    expect(first.echoed).toBe(true);
+    expect(first.session).toBeDefined();
+    const resumeHello = await captureClientHello(first.session);
+    const hostileResumes: Promise<void>[] = [];
+    for (let i = 0; i < 60; i++) {
+      const flipped = Buffer.from(resumeHello);
+      for (let n = randomInt(1, 9); n > 0; n--) flipped[randomInt(Math.floor(flipped.length / 2), flipped.length)]! ^= 1 << randomInt(0, 8); // the tail: extensions, the ticket, the binder
+      hostileResumes.push(throwAt(flipped));
+    }
+    for (let i = 0; i < 20; i++) hostileResumes.push(throwAt(resumeHello.subarray(0, randomInt(1, resumeHello.length))));
+    await Promise.all(hostileResumes);
+
     expect(exited).toBe(false);
-    expect(await echoThrough()).toBe(true);
+    expect((await echoThrough()).echoed).toBe(true); // its chain remembered: the verify cache's hit path
+    expect(await echoThrough(first.session)).toMatchObject({ echoed: true, reused: true });
     child.stdin.end(); // the child closes its listener and exits once every connection reported its end
     const [code] = (exited ? [child.exitCode] : await once(child, 'exit')) as [number | null];
     expect(stderr).not.toMatch(/AddressSanitizer/);
