@@ -25,6 +25,7 @@ import { openFileLimit, processTree } from './proc-stats.js';
 import { waitListeners } from './measure.js';
 import { buildDist, issueMaterial, startBackend } from './setup.js';
 import { formatTable, type Figure } from './report.js';
+import { formatTargets, judgeTargets } from './issue-targets.js';
 import { availableTargets, startTarget, TLSMCP_TARGETS, type RunningTarget, type TargetName, type TargetOptions } from './targets.js';
 
 const { values: args } = parseArgs({
@@ -164,12 +165,13 @@ try {
   process.stdout.write(`${heading}\n\n${formatTable(figures, targets)}\n`);
   if (IDLE_CONNECTIONS < 10_000) process.stdout.write(`\nidle connections: ${IDLE_CONNECTIONS} (${quick ? '--quick' : `the open-file hard limit ${openFileLimit()} allows a proxy about ${FD_BOUND}`})\n`);
 
-  let mcpFront: unknown;
+  let mcpFront: Awaited<ReturnType<typeof runMcpFrontBench>> | undefined;
   if (MCP_CALLS > 0) {
     const r = await runMcpFrontBench({ calls: MCP_CALLS });
     mcpFront = r;
     process.stdout.write(`\n${formatMcpFrontBench(r)}\n`);
   }
+  if (targets.includes('ghostunnel')) process.stdout.write(`\n${formatTargets(judgeTargets(figures, mcpFront))}\n`);
   if (MCP_CALLS > 0) {
     const pinning = await import('./mcp-pinning.js');
     process.stdout.write(`\n${pinning.formatMcpPinningBench(await pinning.runMcpPinningBench())}\n`);
