@@ -2,11 +2,12 @@
  * Chain verification of client certificates, remembered per TLS context.
  *
  * Verifying a client's chain (X509_verify_cert) is a pure function of the
- * certificate's bytes, the context's trust anchors, its verification settings
- * and the time; all but the time are fixed for an SSL_CTX's life (a reload or
- * a trust change builds a new one). So a certificate seen again on the same
- * context needs only the time checked again: its SHA-256 maps to the validity
- * window of the chain that verified it (latest notBefore, earliest notAfter).
+ * certificates the client sent, the context's trust anchors, its verification
+ * settings and the time; all but the time are fixed for an SSL_CTX's life (a
+ * reload or a trust change builds a new one). So the same certificates seen
+ * again on the same context need only the time checked again: a SHA-256 over
+ * what the client sent maps to the validity window of the chain that verified
+ * it (latest notBefore, earliest notAfter).
  * It is what a client reconnecting with the same certificate costs: one ECDSA
  * verification and the chain walk (0.9 M instructions, a fifth of a new
  * connection by bench/native-callgrind.ts) saved per handshake.
@@ -83,14 +84,32 @@ static int window_of(STACK_OF(X509) *chain, time_t now, time_t *not_before, time
   return n > 0;
 }
 
+/* The key: SHA-256 over the SHA-256 of each certificate the client sent (its leaf first), so a
+   remembered verdict is for exactly what this client presented, intermediates included. */
+static int key_of(X509_STORE_CTX *xs, unsigned char out[32]) {
+  X509 *leaf = X509_STORE_CTX_get0_cert(xs);
+  STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(xs);
+  if (!leaf) return 0;
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+  int n = sent ? sk_X509_num(sent) : 0;
+  for (int i = -1; ok && i < n; i++) {
+    X509 *c = i < 0 ? leaf : sk_X509_value(sent, i);
+    unsigned char d[32];
+    unsigned int len = 0;
+    ok = X509_digest(c, EVP_sha256(), d, &len) == 1 && len == sizeof d && EVP_DigestUpdate(md, d, sizeof d) == 1;
+  }
+  ok = ok && EVP_DigestFinal_ex(md, out, NULL) == 1;
+  EVP_MD_CTX_free(md);
+  return ok;
+}
+
 static int verify(X509_STORE_CTX *xs, void *arg) {
   struct verify_cache *cache = arg;
   SSL *ssl = X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
-  X509 *leaf = X509_STORE_CTX_get0_cert(xs);
   unsigned char digest[32];
-  unsigned int len = 0;
   time_t now = time(NULL);
-  int usable = ssl && SSL_get_SSL_CTX(ssl) == cache->current && leaf && X509_digest(leaf, EVP_sha256(), digest, &len) == 1 && len == sizeof digest;
+  int usable = ssl && SSL_get_SSL_CTX(ssl) == cache->current && key_of(xs, digest);
   if (usable) {
     slot_t *s = slot_for(cache, digest);
     if (memcmp(s->digest, digest, sizeof digest) == 0 && now >= s->not_before && now <= s->not_after) {
