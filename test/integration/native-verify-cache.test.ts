@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { X509Certificate } from 'node:crypto';
 import { useProxyTestBed } from '../helpers/proxy-testbed.js';
+import { makeOpensslChain } from '../helpers/openssl-chain.js';
 import { serverMaterial, testSpec, tryEcho } from '../helpers/proxy-fixture.js';
 import { startNativeProxy } from '../helpers/native-fixture.js';
 import type { IssueResult } from '../../src/ca/types.js';
@@ -53,6 +54,17 @@ describe('native data path: remembered chain verification', () => {
     expect(await echoes(carol)).toBe(true);
     await bed.proxy.revocations.add([carol.record.serial]);
     await expectRefused(carol, 'revoked');
+  });
+
+  it('remembers the chain the client sent, not only its certificate: the same leaf without its intermediate is refused', async () => {
+    // A client under an intermediate; the listener trusts only the root, so the client must send the intermediate.
+    const chain = makeOpensslChain(bed.pki.dir, 'viaintermediate', 'extendedKeyUsage=clientAuth\n');
+    bed.proxy = await startNativeProxy(testSpec({ backendPort: bed.backend.port }), serverMaterial(bed.server, [bed.pki.caPem, chain.root]));
+    const withIntermediate = { certPem: `${chain.leaf}${chain.inter}`, keyPem: chain.leafKey } as IssueResult;
+    const leafAlone = { certPem: chain.leaf, keyPem: chain.leafKey } as IssueResult;
+    expect(await echoes(withIntermediate)).toBe(true);
+    expect(await echoes(withIntermediate)).toBe(true);
+    await expectRefused(leafAlone, 'untrusted');
   });
 
   it('keeps each certificate apart: many remembered, a stranger still refused', async () => {

@@ -6,9 +6,9 @@
  * leaves it out); a certificate whose issuer is not among them goes alone. Read off
  * `openssl s_client -showcerts`, a foreign client, which also verifies the chain.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../helpers/ca-fixture.js';
@@ -16,26 +16,14 @@ import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend
 import { serverMaterial, startProxy, testSpec, type RunningProxy } from '../helpers/proxy-fixture.js';
 import { writeCertFiles } from '../helpers/proxy-foreign.js';
 import { startNativeProxy } from '../helpers/native-fixture.js';
+import { makeOpensslChain, type OpensslChain } from '../helpers/openssl-chain.js';
 
 let pki: TestPki;
 let other: TestPki;
 let echo: CountingBackend;
 let files: { cert: string; key: string; ca: string };
 /** root → intermediate → server leaf for 127.0.0.1, made with the openssl CLI. */
-const three = { root: '', inter: '', leaf: '', leafKey: '' };
-
-function makeThreeLevels(dir: string) {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  writeFileSync(join(dir, 'ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
-  writeFileSync(join(dir, 'leaf.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  openssl('req', '-x509', ...ec, '-keyout', 'r.key', '-out', 'r.pem', '-subj', '/CN=chain-root', '-days', '2', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
-  openssl('req', ...ec, '-keyout', 'i.key', '-out', 'i.csr', '-subj', '/CN=chain-intermediate');
-  openssl('x509', '-req', '-in', 'i.csr', '-CA', 'r.pem', '-CAkey', 'r.key', '-CAcreateserial', '-out', 'i.pem', '-days', '2', '-extfile', 'ca.ext');
-  openssl('req', ...ec, '-keyout', 'l.key', '-out', 'l.csr', '-subj', '/CN=localhost');
-  openssl('x509', '-req', '-in', 'l.csr', '-CA', 'i.pem', '-CAkey', 'i.key', '-CAcreateserial', '-out', 'l.pem', '-days', '2', '-extfile', 'leaf.ext');
-  [three.root, three.inter, three.leaf, three.leafKey] = ['r.pem', 'i.pem', 'l.pem', 'l.key'].map((f) => readFileSync(join(dir, f), 'utf8')) as [string, string, string, string];
-}
+let three: OpensslChain;
 
 beforeAll(async () => {
   [pki, other] = await Promise.all([createTestPki(), createTestPki()]);
@@ -44,7 +32,7 @@ beforeAll(async () => {
   const ca = join(pki.dir, 'ca-chain.pem');
   writeFileSync(ca, pki.caPem);
   files = { ...writeCertFiles(pki.dir, 'alice-chain', alice), ca };
-  makeThreeLevels(pki.dir);
+  three = makeOpensslChain(pki.dir, 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
 });
 
 afterAll(async () => {

@@ -4,31 +4,20 @@
  * intermediate, leaf), plus a stranger's root.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withIssuerChain } from '../../../src/core/server-chain.js';
+import { makeOpensslChain } from '../../helpers/openssl-chain.js';
 
 let dir: string;
 const pem: Record<'root' | 'inter' | 'leaf' | 'stranger', string> = { root: '', inter: '', leaf: '', stranger: '' };
 
-function openssl(...args: string[]) {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tlsmcp-chain-'));
-  const ext = join(dir, 'ca.ext');
-  writeFileSync(ext, 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
-  for (const name of ['root', 'stranger']) {
-    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-subj', `/CN=${name}`, '-days', '2');
-  }
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'inter.key', '-out', 'inter.csr', '-subj', '/CN=inter');
-  openssl('x509', '-req', '-in', 'inter.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-CAcreateserial', '-out', 'inter.pem', '-days', '2', '-extfile', ext);
-  openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=localhost');
-  openssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'inter.pem', '-CAkey', 'inter.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '2');
-  for (const name of Object.keys(pem) as (keyof typeof pem)[]) pem[name] = readFileSync(join(dir, `${name}.pem`), 'utf8');
+  const chain = makeOpensslChain(dir, 'localhost');
+  Object.assign(pem, { root: chain.root, inter: chain.inter, leaf: chain.leaf, stranger: makeOpensslChain(dir, 'stranger').root });
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,7 +46,7 @@ describe('withIssuerChain', () => {
 
   it('does not take a certificate with the issuer name but another key for the issuer', () => {
     // A certificate named like the intermediate, self-signed with an unrelated key: names match, signatures do not.
-    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'fake.key', '-out', 'fake.pem', '-subj', '/CN=inter', '-days', '2');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'fake.key', '-out', 'fake.pem', '-subj', '/CN=localhost-intermediate', '-days', '2'], { cwd: dir, stdio: 'pipe' });
     const fake = readFileSync(join(dir, 'fake.pem'), 'utf8');
     expect(withIssuerChain(pem.leaf, [fake])).toBe(pem.leaf);
   });
