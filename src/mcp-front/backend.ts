@@ -43,12 +43,13 @@ export function createBackendFactory({ service, logger, restart }: BackendFactor
   if (backend.url) {
     const url = new URL(backend.url);
     const label = `backend ${url.href} of service ${service.name}`;
-    // One keep-alive pool per service's backend, through node:http rather than undici's fetch (./backend-fetch.ts).
+    // One keep-alive pool per service's backend, through node:http rather than undici's fetch (./backend-fetch.ts);
+    // Streamable HTTP answers are read off node's response (./http-node-transport.ts).
     const backendFetch = createBackendFetch();
     const factory = (identity?: CoreIdentity) => {
       const xfcc = identity ? xfccValue(identity) : undefined;
       return createResilientTransport({
-        create: () => createHttpClientTransport({ url, logger: log, xfcc, fetch: backendFetch.fetch }),
+        create: () => createHttpClientTransport({ url, logger: log, xfcc, fetch: backendFetch.fetch, agent: backendFetch.agent }),
         logger: log,
         label,
         restart,

@@ -6,11 +6,13 @@
  * refused certificate, 401/403) are not a reason to fall back and are thrown.
  * Used by the front to reach `backend.url` and by `tlsmcp connect`.
  */
+import type { Agent } from 'node:http';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FetchLike, Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { XFCC_HEADER } from '../core/xfcc.js';
 import type { Logger } from '../logger.js';
+import { createNodeHttpTransport } from './http-node-transport.js';
 import type { JSONRPCMessage } from './jsonrpc.js';
 
 export type HttpTransportKind = 'auto' | 'streamable-http' | 'sse';
@@ -26,6 +28,12 @@ export interface HttpClientTransportOptions {
    * of that header is replaced, never passed on.
    */
   xfcc?: string | undefined;
+  /**
+   * A node:http keep-alive pool: with it, a plain `http:` URL is spoken to in
+   * Streamable HTTP by ./http-node-transport.ts instead of the SDK's transport
+   * over `fetch` (the legacy SSE fallback still uses `fetch`).
+   */
+  agent?: Agent | undefined;
 }
 
 /** `fetch` with X-Forwarded-Client-Cert set to `xfcc` (whatever the caller's headers said). */
@@ -71,7 +79,7 @@ export function createHttpClientTransport(given: HttpClientTransportOptions): Ht
   const base = withOwnSignal(given.fetch ?? fetch);
   const options = { ...given, fetch: given.xfcc === undefined ? base : withXfcc(base, given.xfcc) };
   const wanted = options.kind ?? 'auto';
-  let inner: Transport | undefined;
+  let inner: (Transport & { terminateSession?: () => Promise<void> }) | undefined;
   let kind: HttpClientTransport['kind'];
   let protocolVersion: string | undefined;
   let closed = false;
@@ -96,7 +104,10 @@ export function createHttpClientTransport(given: HttpClientTransportOptions): Ht
   };
 
   const openStreamable = async () => {
-    const t = new StreamableHTTPClientTransport(options.url, options.fetch ? { fetch: options.fetch } : {});
+    const t =
+      options.agent && options.url.protocol === 'http:'
+        ? createNodeHttpTransport({ url: options.url, agent: options.agent, headers: options.xfcc === undefined ? undefined : { [XFCC_HEADER]: options.xfcc } })
+        : new StreamableHTTPClientTransport(options.url, options.fetch ? { fetch: options.fetch } : {});
     wire(t);
     inner = t;
     kind = 'streamable-http';
@@ -142,7 +153,7 @@ export function createHttpClientTransport(given: HttpClientTransportOptions): Ht
       if (!t) return self.onclose?.();
       if (kind === 'streamable-http' && t.sessionId) {
         // Tell the server the session is over so it can free what it holds for it.
-        await (t as StreamableHTTPClientTransport).terminateSession().catch(() => undefined);
+        await t.terminateSession?.().catch(() => undefined);
       }
       await t.close();
     },
