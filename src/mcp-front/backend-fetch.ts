@@ -18,8 +18,6 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 
 export interface BackendFetch {
   fetch: FetchLike;
-  /** The keep-alive pool under it, for ./http-node-transport.ts to share. */
-  agent: Agent;
   /** Closes the idle keep-alive connections. */
   close(): void;
 }
@@ -84,5 +82,5 @@ export function createBackendFetch(fallback: FetchLike = fetch): BackendFetch {
       req.end(body ?? undefined);
     });
   };
-  return { fetch: nodeFetch, agent, close: () => agent.destroy() };
+  return { fetch: nodeFetch, close: () => agent.destroy() };
 }

@@ -6,13 +6,13 @@
  * refused certificate, 401/403) are not a reason to fall back and are thrown.
  * Used by the front to reach `backend.url` and by `tlsmcp connect`.
  */
-import type { Agent } from 'node:http';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FetchLike, Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { XFCC_HEADER } from '../core/xfcc.js';
 import type { Logger } from '../logger.js';
-import { createNodeHttpTransport } from './http-node-transport.js';
+import type { Dispatcher } from 'undici';
+import { createBackendStreamable } from './backend-streamable.js';
 import type { JSONRPCMessage } from './jsonrpc.js';
 
 export type HttpTransportKind = 'auto' | 'streamable-http' | 'sse';
@@ -29,11 +29,12 @@ export interface HttpClientTransportOptions {
    */
   xfcc?: string | undefined;
   /**
-   * A node:http keep-alive pool: with it, a plain `http:` URL is spoken to in
-   * Streamable HTTP by ./http-node-transport.ts instead of the SDK's transport
-   * over `fetch` (the legacy SSE fallback still uses `fetch`).
+   * A keep-alive pool for the URL's origin (./backend-exchange.ts): with it, a
+   * plain `http:` URL is spoken to in Streamable HTTP by ./backend-streamable.ts
+   * instead of the SDK's transport over `fetch` (the legacy SSE fallback still
+   * uses `fetch`).
    */
-  agent?: Agent | undefined;
+  pool?: Dispatcher | undefined;
 }
 
 /** `fetch` with X-Forwarded-Client-Cert set to `xfcc` (whatever the caller's headers said). */
@@ -105,8 +106,8 @@ export function createHttpClientTransport(given: HttpClientTransportOptions): Ht
 
   const openStreamable = async () => {
     const t =
-      options.agent && options.url.protocol === 'http:'
-        ? createNodeHttpTransport({ url: options.url, agent: options.agent, headers: options.xfcc === undefined ? undefined : { [XFCC_HEADER]: options.xfcc } })
+      options.pool && options.url.protocol === 'http:'
+        ? createBackendStreamable({ url: options.url, pool: options.pool, headers: options.xfcc === undefined ? undefined : { [XFCC_HEADER]: options.xfcc } })
         : new StreamableHTTPClientTransport(options.url, options.fetch ? { fetch: options.fetch } : {});
     wire(t);
     inner = t;

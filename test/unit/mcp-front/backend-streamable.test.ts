@@ -1,18 +1,21 @@
 /**
- * The node:http Streamable HTTP client transport the front uses for plain-http
- * backends (src/mcp-front/http-node-transport.ts), against a real scripted
+ * The Streamable HTTP client transport the front uses for plain-http backends
+ * (src/mcp-front/backend-streamable.ts, on undici's dispatcher), and the SDK's
+ * transport it replaces, each against a real scripted
  * node:http server on 127.0.0.1:0: SSE and JSON answers, the standalone GET
  * stream, the errors the resilient transport reacts to (a 404 for a lost
  * session, a stream cut mid-answer), large answers split anywhere, redirects,
  * resumption after a POST stream that ends early, close and DELETE.
  */
-import { createServer, Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { createBackendFetch } from '../../../src/mcp-front/backend-fetch.js';
-import { createNodeHttpTransport, type NodeHttpTransport, type NodeHttpTransportOptions } from '../../../src/mcp-front/http-node-transport.js';
+import type { Pool } from 'undici';
+import { createBackendPool } from '../../../src/mcp-front/backend-exchange.js';
+import { createBackendStreamable, type BackendStreamable, type BackendStreamableOptions } from '../../../src/mcp-front/backend-streamable.js';
 import { isSessionLost, isStreamLost } from '../../../src/mcp-front/link-errors.js';
 import { until } from '../../helpers/mcp-front-wait.js';
 
@@ -27,10 +30,10 @@ interface Seen {
 
 let server: Server;
 let base: URL;
-let agent: Agent;
+let pool: Pool;
 let handler: Handler;
 let seen: Seen[];
-let transport: NodeHttpTransport;
+let transport: BackendStreamable;
 let messages: JSONRPCMessage[];
 let errors: Error[];
 
@@ -39,7 +42,7 @@ const answer = (id: number | string, text = 'hi') => ({ jsonrpc: '2.0', id, resu
 const sse = (res: ServerResponse, extra: Record<string, string> = {}) => res.writeHead(200, { 'content-type': 'text/event-stream', ...extra });
 const event = (message: unknown, id?: string) => `${id ? `id: ${id}\n` : ''}event: message\ndata: ${JSON.stringify(message)}\n\n`;
 
-type Make = (options: NodeHttpTransportOptions) => NodeHttpTransport;
+type Make = (options: BackendStreamableOptions) => BackendStreamable;
 
 /** The SDK's transport over the front's node:http fetch (./backend-fetch.ts), as the front used it before: the same cases must hold for both. */
 const sdkTransport: Make = (o) =>
@@ -51,10 +54,10 @@ const sdkTransport: Make = (o) =>
       : undefined,
   });
 
-let make: Make = createNodeHttpTransport;
+let make: Make = createBackendStreamable;
 
-function open(options: Partial<NodeHttpTransportOptions> = {}): NodeHttpTransport {
-  transport = make({ url: new URL('/mcp', base), agent, reconnection: { initialDelayMs: 5, maxDelayMs: 20, growFactor: 1.5, maxRetries: 2 }, ...options });
+function open(options: Partial<BackendStreamableOptions> = {}): BackendStreamable {
+  transport = make({ url: new URL('/mcp', base), pool, reconnection: { initialDelayMs: 5, maxDelayMs: 20, growFactor: 1.5, maxRetries: 2 }, ...options });
   transport.onmessage = (m) => messages.push(m);
   transport.onerror = (e) => errors.push(e);
   return transport;
@@ -76,18 +79,18 @@ beforeEach(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  agent = new Agent({ keepAlive: true });
+  pool = createBackendPool(base.origin);
 });
 
 afterEach(async () => {
   await transport?.close();
-  agent.destroy();
+  await pool.destroy();
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
 describe.each([
-  ['node:http Streamable HTTP client transport', createNodeHttpTransport],
+  ['the backend Streamable HTTP transport on undici', createBackendStreamable],
   ["the SDK's transport over fetch (the reference)", sdkTransport],
 ])('%s', (_name, implementation) => {
   beforeEach(() => {
@@ -236,7 +239,7 @@ describe.each([
   });
 
   it('fails like fetch when nothing listens, and names an unexpected content type', async () => {
-    const gone = make({ url: new URL('http://127.0.0.1:1/mcp'), agent });
+    const gone = make({ url: new URL('http://127.0.0.1:1/mcp'), pool: createBackendPool('http://127.0.0.1:1') });
     const failed = await gone.send(call(1)).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(TypeError);
     expect((failed as Error).message).toBe('fetch failed');
@@ -262,9 +265,9 @@ describe.each([
     expect(messages).toEqual([answer(1)]);
     expect(seen.map((s) => s.url)).toEqual(['/mcp', '/v2/mcp']);
     expect(seen[1]!.body).toBe(JSON.stringify(call(1)));
-    const found = make({ url: new URL('/found', base), agent });
+    const found = make({ url: new URL('/found', base), pool });
     await expect(found.send(call(2))).rejects.toThrow("Error POSTing to endpoint: Redirect to http://127.0.0.1:" + base.port + "/v2/mcp not followed (redirectPolicy: 'same-origin')");
-    const away = make({ url: new URL('/away', base), agent });
+    const away = make({ url: new URL('/away', base), pool });
     await expect(away.send(call(3))).rejects.toThrow("Redirect to http://example.invalid/mcp not followed (redirectPolicy: 'same-origin')");
   });
 

@@ -1,9 +1,9 @@
 /**
  * The MCP front's Streamable HTTP client transport to a plain-http backend,
- * on node:http: the SDK's StreamableHTTPClientTransport reads every answer
+ * on undici's dispatcher (./backend-exchange.ts): the SDK's StreamableHTTPClientTransport reads every answer
  * through web streams (a Response, TextDecoderStream, EventSourceParserStream),
  * which was the largest part of the backend hop left (bench/PROFILE.md, "MCP
- * front"). This one parses the SSE or JSON answer straight off node's response
+ * front"). This one parses the SSE or JSON answer straight off the socket's chunks
  * with the same SSE parser the SDK uses (eventsource-parser) and the SDK's
  * message schema, and keeps the SDK transport's behaviour wherever the front
  * depends on it:
@@ -20,28 +20,29 @@
  *  - close() ends every request and stream; terminateSession() sends DELETE.
  * No OAuth (the front's backends are on loopback, reached without tokens).
  */
-import type { Agent, ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import { createParser } from 'eventsource-parser';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { mediaTypeEssence } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { isInitializedNotification, isJSONRPCRequest, isJSONRPCResultResponse, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
-import { exchange, readText, unfollowedRedirect, type ExchangeOptions } from './http-node-exchange.js';
+import type { Dispatcher } from 'undici';
+import { exchange, readText, unfollowedRedirect, type Answer, type ExchangeOptions } from './backend-exchange.js';
 import type { JSONRPCMessage, RequestId } from './jsonrpc.js';
 
-export interface NodeHttpTransportOptions {
+export interface BackendStreamableOptions {
   /** An `http:` URL. */
   url: URL;
-  /** The keep-alive pool (one per service's backend). */
-  agent: Agent;
+  /** The keep-alive pool for the URL's origin (./backend-exchange.ts createBackendPool, one per service's backend). */
+  pool: Dispatcher;
   /** Sent on every request (X-Forwarded-Client-Cert). */
   headers?: Record<string, string> | undefined;
   /** The SDK's defaults: 1 s, ×1.5, at most 30 s, 2 attempts. */
   reconnection?: { initialDelayMs: number; maxDelayMs: number; growFactor: number; maxRetries: number } | undefined;
 }
 
-export interface NodeHttpTransport extends Transport {
+export interface BackendStreamable extends Transport {
   /** DELETE the session at the server (a 405 means the server keeps no sessions to end). */
   terminateSession(): Promise<void>;
 }
@@ -54,19 +55,19 @@ interface StreamOptions {
 
 const DEFAULT_RECONNECTION = { initialDelayMs: 1_000, maxDelayMs: 30_000, growFactor: 1.5, maxRetries: 2 };
 
-const ok = (res: IncomingMessage) => (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300;
+const ok = (answer: Answer) => answer.status >= 200 && answer.status < 300;
 
-export function createNodeHttpTransport(options: NodeHttpTransportOptions): NodeHttpTransport {
+export function createBackendStreamable(options: BackendStreamableOptions): BackendStreamable {
   const { url } = options;
   const reconnection = options.reconnection ?? DEFAULT_RECONNECTION;
-  const active = new Set<ClientRequest>();
+  const active = new Set<Dispatcher.DispatchController>();
   const timers = new Set<NodeJS.Timeout>();
   let started = false;
   let closed = false;
   let sessionId: string | undefined;
   let protocolVersion: string | undefined;
   let serverRetryMs: number | undefined;
-  const io: ExchangeOptions = { agent: options.agent, active, closed: () => closed };
+  const io: ExchangeOptions = { pool: options.pool, active, closed: () => closed };
 
   const report = (err: unknown) => self.onerror?.(err instanceof Error ? err : new Error(String(err)));
 
@@ -103,7 +104,7 @@ export function createNodeHttpTransport(options: NodeHttpTransportOptions): Node
   };
 
   /** Reads an SSE answer; `reconnectable` for the standalone GET stream. */
-  const readStream = (res: IncomingMessage, stream: StreamOptions, reconnectable: boolean) => {
+  const readStream = (answer: Answer, stream: StreamOptions, reconnectable: boolean) => {
     const decoder = new StringDecoder('utf8');
     let lastEventId: string | undefined;
     let primed = false;
@@ -128,17 +129,13 @@ export function createNodeHttpTransport(options: NodeHttpTransportOptions): Node
     const finish = (err?: Error) => {
       if (finished) return;
       finished = true;
-      res.removeListener('data', onData);
       if (closed) return;
       if (err) report(new Error(`SSE stream disconnected: ${String(err)}`));
       if ((reconnectable || primed) && !answered) {
         scheduleReconnection({ resumptionToken: lastEventId, onresumptiontoken: stream.onresumptiontoken, replayMessageId: stream.replayMessageId }, 0);
       }
     };
-    const onData = (chunk: Buffer) => parser.feed(decoder.write(chunk));
-    res.on('data', onData);
-    res.once('end', () => finish());
-    res.once('error', finish);
+    answer.read({ data: (chunk) => !finished && parser.feed(decoder.write(chunk)), end: () => finish(), error: finish });
   };
 
   /** Opens the standalone GET stream (or resumes one with Last-Event-ID). */
@@ -147,13 +144,13 @@ export function createNodeHttpTransport(options: NodeHttpTransportOptions): Node
       const headers = commonHeaders();
       headers.accept = 'text/event-stream';
       if (stream.resumptionToken) headers['last-event-id'] = stream.resumptionToken;
-      const { res, url: at } = await exchange(url, 'GET', headers, undefined, io);
-      if (!ok(res)) {
-        res.resume();
-        if (res.statusCode === 405) return;
-        throw new StreamableHTTPError(res.statusCode ?? -1, `Failed to open SSE stream: ${unfollowedRedirect(res, at) ?? res.statusMessage ?? ''}`);
+      const { answer, url: at } = await exchange(url, 'GET', headers, undefined, io);
+      if (!ok(answer)) {
+        answer.discard();
+        if (answer.status === 405) return;
+        throw new StreamableHTTPError(answer.status, `Failed to open SSE stream: ${unfollowedRedirect(answer, at) ?? answer.statusText}`);
       }
-      readStream(res, stream, true);
+      readStream(answer, stream, true);
     } catch (err) {
       report(err);
       throw err;
@@ -164,38 +161,38 @@ export function createNodeHttpTransport(options: NodeHttpTransportOptions): Node
     const headers = commonHeaders();
     headers['content-type'] = 'application/json';
     headers.accept = 'application/json, text/event-stream';
-    const { res, url: at } = await exchange(url, 'POST', headers, JSON.stringify(message), io);
-    const given = res.headers['mcp-session-id'];
+    const { answer, url: at } = await exchange(url, 'POST', headers, JSON.stringify(message), io);
+    const given = answer.headers['mcp-session-id'];
     if (typeof given === 'string' && given) sessionId = given;
-    if (!ok(res)) {
-      const text = await readText(res).catch(() => null);
-      throw new StreamableHTTPError(res.statusCode ?? -1, `Error POSTing to endpoint: ${unfollowedRedirect(res, at) ?? text}`);
+    if (!ok(answer)) {
+      const text = await readText(answer).catch(() => null);
+      throw new StreamableHTTPError(answer.status, `Error POSTing to endpoint: ${unfollowedRedirect(answer, at) ?? text}`);
     }
-    if (res.statusCode === 202) {
-      res.resume();
+    if (answer.status === 202) {
+      answer.discard();
       // The session is ready: open the stream for server-initiated messages, if the server offers one.
       if (!Array.isArray(message) && isInitializedNotification(message)) openStream({}).catch(report);
       return;
     }
     const hasRequests = (Array.isArray(message) ? message : [message]).some((m) => 'method' in m && 'id' in m && m.id !== undefined);
     if (!hasRequests) {
-      res.resume();
+      answer.discard();
       return;
     }
-    const type = res.headers['content-type'];
-    const media = mediaTypeEssence(type);
-    if (media === 'text/event-stream') return readStream(res, { onresumptiontoken: sendOptions?.onresumptiontoken }, false);
+    const type = answer.headers['content-type'];
+    const media = mediaTypeEssence(typeof type === 'string' ? type : undefined);
+    if (media === 'text/event-stream') return readStream(answer, { onresumptiontoken: sendOptions?.onresumptiontoken }, false);
     if (media === 'application/json') {
-      const data: unknown = JSON.parse(await readText(res));
+      const data: unknown = JSON.parse(await readText(answer));
       const messages = Array.isArray(data) ? data.map((m) => JSONRPCMessageSchema.parse(m)) : [JSONRPCMessageSchema.parse(data)];
       for (const m of messages) self.onmessage?.(m);
       return;
     }
-    res.resume();
-    throw new StreamableHTTPError(-1, `Unexpected content type: ${type}`);
+    answer.discard();
+    throw new StreamableHTTPError(-1, `Unexpected content type: ${String(type)}`);
   };
 
-  const self: NodeHttpTransport = {
+  const self: BackendStreamable = {
     get sessionId() {
       return sessionId;
     },
@@ -222,10 +219,10 @@ export function createNodeHttpTransport(options: NodeHttpTransportOptions): Node
     async terminateSession() {
       if (!sessionId) return;
       try {
-        const { res, url: at } = await exchange(url, 'DELETE', commonHeaders(), undefined, io);
-        res.resume();
-        if (!ok(res) && res.statusCode !== 405) {
-          throw new StreamableHTTPError(res.statusCode ?? -1, `Failed to terminate session: ${unfollowedRedirect(res, at) ?? res.statusMessage ?? ''}`);
+        const { answer, url: at } = await exchange(url, 'DELETE', commonHeaders(), undefined, io);
+        answer.discard();
+        if (!ok(answer) && answer.status !== 405) {
+          throw new StreamableHTTPError(answer.status, `Failed to terminate session: ${unfollowedRedirect(answer, at) ?? answer.statusText}`);
         }
         sessionId = undefined;
       } catch (err) {
@@ -238,7 +235,7 @@ export function createNodeHttpTransport(options: NodeHttpTransportOptions): Node
         closed = true;
         for (const timer of timers) clearTimeout(timer);
         timers.clear();
-        for (const req of [...active]) req.destroy();
+        for (const controller of [...active]) controller.abort(new Error('transport closed'));
       }
       self.onclose?.();
     },
