@@ -48,6 +48,7 @@ const lanes: Record<string, () => Promise<number>> = {
     new Promise((resolve, reject) => {
       let bytes = 0;
       const handler: Dispatcher.DispatchHandler = {
+        onRequestStart: () => undefined,
         onResponseData: (_c, chunk) => void (bytes += chunk.length),
         onResponseEnd: () => resolve(bytes),
         onResponseError: (_c, err) => reject(err),

@@ -108,6 +108,7 @@ function once(url: URL, method: Dispatcher.HttpMethod, headers: OutgoingHttpHead
         answer.read(DROP);
       },
     };
+    // undici takes a handler for its current API by onRequestStart being there (else it wants the legacy onConnect...).
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart: (controller) => void o.active.add(controller),
       onResponseStart: (_c, status, responseHeaders, statusMessage) => {
