@@ -3,14 +3,14 @@
  * front of another checkout of tlsmcp (`BASE`, e.g. an extracted older commit
  * with this node_modules linked in), each over the same stdio and HTTP
  * backends, with the direct calls, all six lanes interleaved call by call so a
- * shared machine's load falls on each alike. The base front gets the audit log
- * its worker used then (src/state/audit-log.ts, one stream write per event);
- * this front gets its worker's batched sink (src/mcp-front/audit-batch.ts).
+ * shared machine's load falls on each alike. Each front gets the audit sink its
+ * worker uses: the batched one (src/mcp-front/audit-batch.ts) when the base has
+ * it, else the base's per-event stream (src/state/audit-log.ts).
  *
  *   mkdir /tmp/base && git archive <commit> | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/
  *   BENCH_MCP_CALLS=1000 npx tsx bench/mcp-front-ab.ts /tmp/base
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -43,7 +43,10 @@ const ca = createCertificateAuthority({ stateDir: join(dir, 'state'), policy });
 await ca.init({ keyType: 'ecdsa-p256' });
 const server = await ca.issue({ type: 'server', service: 'bench', cn: 'localhost', dns: ['localhost'], ip: ['127.0.0.1'], keyType: 'ecdsa-p256' });
 const client = await ca.issue({ type: 'client', service: 'bench', cn: 'bench-agent', keyType: 'ecdsa-p256' });
-const baseAudit = createAuditLog(join(dir, 'audit-base.log'));
+const baseBatch = resolve(base, 'src/mcp-front/audit-batch.ts');
+const baseAudit = existsSync(baseBatch)
+  ? ((await import(pathToFileURL(baseBatch).href)) as { createBatchedAuditLog: typeof createBatchedAuditLog }).createBatchedAuditLog(join(dir, 'audit-base.log'))
+  : createAuditLog(join(dir, 'audit-base.log'));
 const newAudit = createBatchedAuditLog(join(dir, 'audit-new.log'));
 const mtls = createMtlsFetch({ certPem: client.certPem, keyPem: client.keyPem, caPem: client.caPem });
 const backend = await startTestMcpBackend();

@@ -45,6 +45,7 @@ export interface McpFrontBenchResult {
   node: string;
   cores: number;
   load_average_at_start: number[];
+  load_average_at_end: number[];
   calls: number;
   /** tools/call round trip in ms. */
   stdio: { direct: LatencyStats; front: LatencyStats; added_p50: number; added_p99: number };
@@ -155,6 +156,7 @@ export async function runMcpFrontBench(options: { calls?: number } = {}): Promis
       node: process.version,
       cores: cpus().length,
       load_average_at_start: loadAtStart,
+      load_average_at_end: loadavg().map((l) => +l.toFixed(2)),
       calls,
       stdio: { direct: stdioDirect, front: stdioVia, added_p50: round(stdioVia.p50 - stdioDirect.p50), added_p99: round(stdioVia.p99 - stdioDirect.p99) },
       http: { direct: httpDirect, front: httpVia, added_p50: round(httpVia.p50 - httpDirect.p50), added_p99: round(httpVia.p99 - httpDirect.p99) },
@@ -172,7 +174,7 @@ export function formatMcpFrontBench(r: McpFrontBenchResult): string {
   const row = (label: string, s: LatencyStats) => `${label.padEnd(38)}${`${s.p50}`.padEnd(10)}${`${s.p95}`.padEnd(10)}${`${s.p99}`.padEnd(10)}${`${s.mean}`.padEnd(10)}${s.cpu_us_p50 ?? '-'} / ${s.cpu_us_mean ?? '-'}`;
   const cpuAdded = (a: LatencyStats, b: LatencyStats) => (a.cpu_us_p50 !== undefined && b.cpu_us_p50 !== undefined ? `; CPU µs per call p50 ${b.cpu_us_p50 - a.cpu_us_p50}` : '');
   return [
-    `tools/call latency, ms (${r.calls} sequential calls each, the four lanes interleaved; node ${r.node}, ${r.cores} cores, load ${r.load_average_at_start.join(' ')})`,
+    `tools/call latency, ms (${r.calls} sequential calls each, the four lanes interleaved; node ${r.node}, ${r.cores} cores, load ${r.load_average_at_start.join(' ')} → ${r.load_average_at_end.join(' ')})`,
     `${''.padEnd(38)}${'p50'.padEnd(10)}${'p95'.padEnd(10)}${'p99'.padEnd(10)}${'mean'.padEnd(10)}CPU µs/call p50 / mean (this process)`,
     row('stdio server-everything, direct', r.stdio.direct),
     row('stdio server-everything, via front', r.stdio.front),

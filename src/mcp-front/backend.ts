@@ -10,6 +10,7 @@ import type { PeerIdentity as CoreIdentity } from '../core/identity.js';
 import { xfccValue } from '../core/xfcc.js';
 import { TlsmcpError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { createBackendPool } from './backend-exchange.js';
 import { createBackendFetch } from './backend-fetch.js';
 import { createStdioBackendFactory } from './backend-stdio.js';
 import { createHttpClientTransport } from './http-client-transport.js';
@@ -43,12 +44,14 @@ export function createBackendFactory({ service, logger, restart }: BackendFactor
   if (backend.url) {
     const url = new URL(backend.url);
     const label = `backend ${url.href} of service ${service.name}`;
-    // One keep-alive pool per service's backend, through node:http rather than undici's fetch (./backend-fetch.ts).
+    // One keep-alive pool per service's backend: Streamable HTTP on undici's dispatcher (./backend-streamable.ts),
+    // the legacy SSE fallback through node:http rather than undici's fetch (./backend-fetch.ts).
+    const pool = url.protocol === 'http:' ? createBackendPool(url.origin) : undefined;
     const backendFetch = createBackendFetch();
     const factory = (identity?: CoreIdentity) => {
       const xfcc = identity ? xfccValue(identity) : undefined;
       return createResilientTransport({
-        create: () => createHttpClientTransport({ url, logger: log, xfcc, fetch: backendFetch.fetch }),
+        create: () => createHttpClientTransport({ url, logger: log, xfcc, fetch: backendFetch.fetch, pool }),
         logger: log,
         label,
         restart,
@@ -56,7 +59,12 @@ export function createBackendFactory({ service, logger, restart }: BackendFactor
         isStreamLost,
       });
     };
-    return Object.assign(factory, { close: () => backendFetch.close() });
+    return Object.assign(factory, {
+      close: () => {
+        backendFetch.close();
+        void pool?.destroy().catch(() => undefined);
+      },
+    });
   }
   throw new TlsmcpError('ERR_CONFIG_INVALID', `${service.path ? `${service.path}.` : ''}backend: a protocol: mcp service needs backend.command or backend.url`, {
     fix: 'set backend.command: ["cmd", "args"...] for a stdio MCP server, or backend.url: http://127.0.0.1:PORT/mcp',

@@ -30,7 +30,28 @@ export interface FrontHttpTransport extends Transport {
 /** An open fast-path request: its response stream, or undefined once the agent went away or it was closed. */
 interface FastStream {
   res: ServerResponse | undefined;
+  /** Sends the headers alone if nothing was written by then. */
+  timer: NodeJS.Timeout | undefined;
 }
+
+/**
+ * How long the stream's headers wait for its first message. A quick answer
+ * goes out with its headers in one write (one TLS record, one syscall, one read
+ * at the agent, instead of two each); a slow call's agent still gets the
+ * headers (its fetch resolves) soon after the request, as from the SDK.
+ */
+const HEADERS_WAIT_MS = 20;
+
+const sendHeaders = (stream: FastStream) => {
+  stream.timer = undefined;
+  if (stream.res && !stream.res.writableEnded) stream.res.flushHeaders();
+};
+
+const stopTimer = (stream: FastStream) => {
+  if (stream.timer === undefined) return;
+  clearTimeout(stream.timer);
+  stream.timer = undefined;
+};
 
 const isResponse = (m: Record<string, unknown>) => ('result' in m || 'error' in m) && m.method === undefined;
 
@@ -66,6 +87,7 @@ export function createFrontHttpTransport(sdk: StreamableHTTPServerTransport): Fr
     const stream = fast.get(id);
     if (!stream) return;
     fast.delete(id);
+    stopTimer(stream);
     const res = stream.res;
     stream.res = undefined;
     if (res && !res.writableEnded) res.end();
@@ -111,12 +133,14 @@ export function createFrontHttpTransport(sdk: StreamableHTTPServerTransport): Fr
         if (response) throw new Error(`No connection established for request ID: ${String(id)}`);
         return;
       }
+      stopTimer(stream);
       stream.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
       if (response) end(id!);
     },
     closeSSEStream(requestId) {
       const stream = fast.get(requestId);
       if (!stream) return sdk.closeSSEStream(requestId);
+      stopTimer(stream);
       const res = stream.res;
       stream.res = undefined;
       if (res && !res.writableEnded) res.end();
@@ -124,9 +148,10 @@ export function createFrontHttpTransport(sdk: StreamableHTTPServerTransport): Fr
     async handleRequest(req, res, parsedBody) {
       const message = fastRequest(req, parsedBody, sdk.sessionId);
       if (closed || !message || fast.has(message.id)) return sdk.handleRequest(req, res, parsedBody);
-      const stream: FastStream = { res };
+      const stream: FastStream = { res, timer: undefined };
       fast.set(message.id, stream);
       res.once('close', () => {
+        stopTimer(stream);
         if (stream.res === res) stream.res = undefined;
       });
       res.writeHead(200, {
@@ -136,7 +161,7 @@ export function createFrontHttpTransport(sdk: StreamableHTTPServerTransport): Fr
         'x-accel-buffering': 'no',
         'mcp-session-id': sdk.sessionId!,
       });
-      res.flushHeaders();
+      stream.timer = setTimeout(sendHeaders, HEADERS_WAIT_MS, stream);
       sdk.onmessage?.(message);
     },
   };

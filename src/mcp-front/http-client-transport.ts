@@ -11,6 +11,8 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontex
 import type { FetchLike, Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { XFCC_HEADER } from '../core/xfcc.js';
 import type { Logger } from '../logger.js';
+import type { Dispatcher } from 'undici';
+import { createBackendStreamable } from './backend-streamable.js';
 import type { JSONRPCMessage } from './jsonrpc.js';
 
 export type HttpTransportKind = 'auto' | 'streamable-http' | 'sse';
@@ -26,6 +28,13 @@ export interface HttpClientTransportOptions {
    * of that header is replaced, never passed on.
    */
   xfcc?: string | undefined;
+  /**
+   * A keep-alive pool for the URL's origin (./backend-exchange.ts): with it, a
+   * plain `http:` URL is spoken to in Streamable HTTP by ./backend-streamable.ts
+   * instead of the SDK's transport over `fetch` (the legacy SSE fallback still
+   * uses `fetch`).
+   */
+  pool?: Dispatcher | undefined;
 }
 
 /** `fetch` with X-Forwarded-Client-Cert set to `xfcc` (whatever the caller's headers said). */
@@ -71,7 +80,7 @@ export function createHttpClientTransport(given: HttpClientTransportOptions): Ht
   const base = withOwnSignal(given.fetch ?? fetch);
   const options = { ...given, fetch: given.xfcc === undefined ? base : withXfcc(base, given.xfcc) };
   const wanted = options.kind ?? 'auto';
-  let inner: Transport | undefined;
+  let inner: (Transport & { terminateSession?: () => Promise<void> }) | undefined;
   let kind: HttpClientTransport['kind'];
   let protocolVersion: string | undefined;
   let closed = false;
@@ -96,7 +105,10 @@ export function createHttpClientTransport(given: HttpClientTransportOptions): Ht
   };
 
   const openStreamable = async () => {
-    const t = new StreamableHTTPClientTransport(options.url, options.fetch ? { fetch: options.fetch } : {});
+    const t =
+      options.pool && options.url.protocol === 'http:'
+        ? createBackendStreamable({ url: options.url, pool: options.pool, headers: options.xfcc === undefined ? undefined : { [XFCC_HEADER]: options.xfcc } })
+        : new StreamableHTTPClientTransport(options.url, options.fetch ? { fetch: options.fetch } : {});
     wire(t);
     inner = t;
     kind = 'streamable-http';
@@ -142,7 +154,7 @@ export function createHttpClientTransport(given: HttpClientTransportOptions): Ht
       if (!t) return self.onclose?.();
       if (kind === 'streamable-http' && t.sessionId) {
         // Tell the server the session is over so it can free what it holds for it.
-        await (t as StreamableHTTPClientTransport).terminateSession().catch(() => undefined);
+        await t.terminateSession?.().catch(() => undefined);
       }
       await t.close();
     },

@@ -83,6 +83,16 @@ describe('the front’s Streamable HTTP transport with a fast path for calls', (
     expect(await second.text()).toBe('');
   });
 
+  it('sends a slow call’s headers on their own (the agent’s fetch resolves) before its answer, and the answer later on the same stream', async () => {
+    // The headers wait a moment for a quick answer to go out with them (fast-post.ts HEADERS_WAIT_MS), never for the answer itself.
+    const res = await post({ id: 8, method: 'tools/call', params: { name: 'slow' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(res.headers.get('mcp-session-id')).toBe('session-1');
+    await transport.send({ jsonrpc: '2.0', id: 8, result: { content: [] } } as JSONRPCMessage);
+    expect(await res.text()).toBe(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: 8, result: { content: [] } })}\n\n`);
+  });
+
   it('drops the stream of an agent that went away: the late answer fails as with the SDK', async () => {
     const aborts = new AbortController();
     const res = await post({ id: 6, method: 'tools/call', params: { name: 'slow' } }, aborts.signal);
