@@ -93,10 +93,14 @@ const { registerHooks } = require('node:module');
 const { writeFileSync } = require('node:fs');
 const urls = [];
 registerHooks({ load(url, context, next) { urls.push(url); return next(url, context); } });
+// Node's fetch stack (undici), as loaded 3 s after this thread started: read before any
+// 'ask' arrives, since dispatching a BroadcastChannel message builds a MessageEvent, which loads it.
+let undici;
+setTimeout(() => (undici = process.moduleLoadList.some((m) => m.includes('undici'))), 3000).unref();
 const stats = () => {
   const h = v8.getHeapStatistics();
   const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size]));
-  return { threadId, modules: urls.length, urls, total: h.total_heap_size, physical: h.total_physical_size, used: h.used_heap_size, malloced: h.malloced_memory, external: h.external_memory, arrayBuffers: process.memoryUsage().arrayBuffers, spaces };
+  return { threadId, modules: urls.length, urls, total: h.total_heap_size, physical: h.total_physical_size, used: h.used_heap_size, malloced: h.malloced_memory, external: h.external_memory, arrayBuffers: process.memoryUsage().arrayBuffers, undici, spaces };
 };
 const channel = new BroadcastChannel('tlsmcp-idle-footprint');
 channel.unref();
@@ -113,7 +117,7 @@ if (isMainThread) {
 }
 `;
 
-interface HeapStats { threadId: number; modules: number; urls: string[]; total: number; physical: number; used: number; malloced: number; external: number; arrayBuffers: number; spaces: Record<string, number> }
+interface HeapStats { threadId: number; modules: number; urls: string[]; total: number; physical: number; used: number; malloced: number; external: number; arrayBuffers: number; undici: boolean | undefined; spaces: Record<string, number> }
 
 /** Module URLs counted by npm package, dist/src folder, or builtins. */
 function groupModules(urls: string[]): [string, number][] {
@@ -166,7 +170,7 @@ try {
         process.stdout.write(`${name} V8 heaps per thread (preload run, VmRSS ${mb(s.vmRss)} MB):\n`);
         for (const h of heaps) {
           const spaces = Object.entries(h.spaces).filter(([, v]) => v > 0).map(([k, v]) => `${k.replace(/_space$/, '')} ${mb(v / 1024)}`).join(', ');
-          process.stdout.write(`  thread ${h.threadId}: ${h.modules} modules; heap total ${mb(h.total / 1024)} MB, physical ${mb(h.physical / 1024)} MB, used ${mb(h.used / 1024)} MB, malloced ${mb(h.malloced / 1024)} MB, external ${mb(h.external / 1024)} MB of which array buffers ${mb(h.arrayBuffers / 1024)} MB (physical: ${spaces})\n`);
+          process.stdout.write(`  thread ${h.threadId}: ${h.modules} modules${h.undici === undefined ? '' : h.undici ? ", Node's fetch stack (undici) loaded" : ', no undici'}; heap total ${mb(h.total / 1024)} MB, physical ${mb(h.physical / 1024)} MB, used ${mb(h.used / 1024)} MB, malloced ${mb(h.malloced / 1024)} MB, external ${mb(h.external / 1024)} MB of which array buffers ${mb(h.arrayBuffers / 1024)} MB (physical: ${spaces})\n`);
           process.stdout.write(`    modules by package or folder: ${groupModules(h.urls).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
         }
       } finally {
