@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
-import { http } from '../util/node-http.js';
+import { nodeHttp } from '../util/node-http.js';
 import type { ReloadResult, ServiceStatus } from '../supervisor/types.js';
 
 export interface AdminServerOptions {
@@ -129,7 +129,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   // What serve() of @hono/node-server would install, made at the first request.
   let listener: Promise<RequestListener> | undefined;
   const loadListener = async () => (await import('@hono/node-server')).getRequestListener(app.fetch, { hostname: options.host });
-  const server = http.createServer((req, res) => {
+  const server = nodeHttp().createServer((req, res) => {
     (listener ??= loadListener()).then(
       (handle) => handle(req, res),
       (err: unknown) => {

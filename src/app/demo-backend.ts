@@ -4,14 +4,14 @@
  */
 import type { Server } from 'node:http';
 import { TlsmcpError } from '../errors.js';
-import { http } from '../util/node-http.js';
+import { nodeHttp } from '../util/node-http.js';
 
 export interface DemoBackend {
   close(): Promise<void>;
 }
 
 export async function startDemoBackend(host: string, port: number): Promise<DemoBackend> {
-  const server: Server = http.createServer((req, res) => {
+  const server: Server = nodeHttp().createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(`hello from the tlsmcp demo backend: ${req.method} ${req.url}\n`);
   });

@@ -16,7 +16,8 @@ describe('what an idle admin endpoint loads', () => {
   it("node:http through src/util/node-http.ts serves without loading Node's fetch stack; an ESM import of node:http loads it", () => {
     const out = fresh(`
       const undici = ${undiciLoaded};
-      const { http } = await import(${src('util/node-http.ts')});
+      const { nodeHttp } = await import(${src('util/node-http.ts')});
+      const http = nodeHttp();
       const server = http.createServer((req, res) => res.end('ok'));
       await new Promise((r) => server.listen(0, '127.0.0.1', r));
       const body = await new Promise((resolve, reject) => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { probeHttp } from '../../src/http-proxy/health-probe.js';
 
 describe("a proxy worker's modules", () => {
-  it("load no undici (Node's fetch stack), for the server (js and native) and client listeners", () => {
+  it("load no undici (Node's fetch stack) and no node:http, for the server (js and native) and client listeners", () => {
     // A fresh process: the test runner has loaded everything already.
     const src = (file: string) => JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src', file)).href);
     const script = `
@@ -19,10 +19,10 @@ describe("a proxy worker's modules", () => {
       await import(${src('native/native-proxy.ts')});
       await import(${src('proxy/client-proxy.ts')});
       await import(${src('util/heap-compact.ts')});
-      process.stdout.write(JSON.stringify({ kind: proxyWorkerKind.name, load: typeof loadProxyService, undici: process.moduleLoadList.some((m) => m.includes('undici')) }));
+      process.stdout.write(JSON.stringify({ kind: proxyWorkerKind.name, load: typeof loadProxyService, undici: process.moduleLoadList.some((m) => m.includes('undici')), http: process.moduleLoadList.includes('NativeModule http') }));
     `;
     const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 })) as unknown;
-    expect(out).toEqual({ kind: 'tlsmcp-worker', load: 'function', undici: false });
+    expect(out).toEqual({ kind: 'tlsmcp-worker', load: 'function', undici: false, http: false });
   });
 
   it('still probe backend.health_path over HTTP: up on 2xx, down with the status otherwise', async () => {
