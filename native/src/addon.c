@@ -1,10 +1,14 @@
 /*
  * The Node-API surface: `new Listener(admit, event)` with bind, setContext,
- * setLimits, setBackend, setRefuse, cut, stopAccepting, close and counts.
+ * setLimits, setBackend, setRefuse, cut, stopAccepting, close and counts;
+ * trimMalloc().
  * Context-aware (one instance per worker thread); everything runs on the
  * calling thread's libuv loop. src/native/addon.ts describes it for TypeScript.
  */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,6 +278,22 @@ static napi_value js_counts(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * trimMalloc() -> boolean: gives the C heap's free memory back to the OS
+ * (glibc's malloc_trim(0): every arena, not only the calling thread's), e.g.
+ * once a process has started and freed what loading needed. True when memory
+ * was released; false when there was none, or the C library is not glibc.
+ */
+static napi_value js_trim_malloc(napi_env env, napi_callback_info info) {
+  int released = 0;
+#ifdef __GLIBC__
+  released = malloc_trim(0);
+#endif
+  napi_value out;
+  napi_get_boolean(env, released != 0, &out);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
     {"bind", NULL, js_bind, NULL, NULL, NULL, napi_default, NULL},
@@ -289,6 +309,9 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value cls;
   CHECK(napi_define_class(env, "Listener", NAPI_AUTO_LENGTH, js_new, NULL, sizeof methods / sizeof methods[0], methods, &cls));
   CHECK(napi_set_named_property(env, exports, "Listener", cls));
+  napi_value trim;
+  CHECK(napi_create_function(env, "trimMalloc", NAPI_AUTO_LENGTH, js_trim_malloc, NULL, &trim));
+  CHECK(napi_set_named_property(env, exports, "trimMalloc", trim));
   napi_value version;
   napi_create_string_utf8(env, OPENSSL_VERSION_TEXT, NAPI_AUTO_LENGTH, &version);
   napi_set_named_property(env, exports, "opensslHeaders", version);

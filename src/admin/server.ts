@@ -2,12 +2,19 @@
  * The admin HTTP endpoint of a running sidecar (hono on @hono/node-server,
  * loopback by default): health, readiness, info, Prometheus metrics, the
  * status `tlsmcp status` shows, and POST /reload for `tlsmcp reload`.
+ *
+ * The port is bound at start (a taken port still fails the start), but
+ * @hono/node-server loads at the first request: importing it materialises
+ * Node's fetch classes (its bundled undici, ~0.8 MB of source and what it
+ * compiles), which a sidecar nobody polls never needs; node:http comes through
+ * src/util/node-http.ts for the same reason (bench/idle-footprint.ts).
  */
-import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
+import { nodeHttp } from '../util/node-http.js';
 import type { ReloadResult, ServiceStatus } from '../supervisor/types.js';
 
 export interface AdminServerOptions {
@@ -115,11 +122,25 @@ export function createAdminApp(options: Omit<AdminServerOptions, 'host' | 'port'
   return app;
 }
 
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const app = createAdminApp(options);
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s));
-    s.once('error', reject);
+  // What serve() of @hono/node-server would install, made at the first request.
+  let listener: Promise<RequestListener> | undefined;
+  const loadListener = async () => (await import('@hono/node-server')).getRequestListener(app.fetch, { hostname: options.host });
+  const server = nodeHttp().createServer((req, res) => {
+    (listener ??= loadListener()).then(
+      (handle) => handle(req, res),
+      (err: unknown) => {
+        options.logger.error({ event: 'admin_request_failed', err: (err as Error).message }, 'the admin endpoint cannot answer');
+        res.writeHead(500).end();
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   options.logger.info({ event: 'admin_listening', address: `${options.host}:${port}` }, `admin endpoint on http://${options.host}:${port}`);
@@ -127,7 +148,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     address: { host: options.host, port },
     close: () =>
       new Promise<void>((resolve) => {
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.closeAllConnections();
         server.close(() => resolve());
       }),
   };

@@ -2,15 +2,16 @@
  * The tiny HTTP backend `tlsmcp run` starts in-process for the embedded demo
  * config, so `npm start` gives something to curl through mTLS at once.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { TlsmcpError } from '../errors.js';
+import { nodeHttp } from '../util/node-http.js';
 
 export interface DemoBackend {
   close(): Promise<void>;
 }
 
 export async function startDemoBackend(host: string, port: number): Promise<DemoBackend> {
-  const server: Server = createServer((req, res) => {
+  const server: Server = nodeHttp().createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(`hello from the tlsmcp demo backend: ${req.method} ${req.url}\n`);
   });

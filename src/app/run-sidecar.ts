@@ -10,7 +10,9 @@ import { createProxyMetrics } from '../admin/metrics.js';
 import type { AdminServer } from '../admin/server.js';
 import type { AcmeServiceState } from '../acme/manager.js';
 import { acmeFailures, registerAcmeMetrics } from '../acme/report.js';
-import { createCertificateAuthority, ttlPolicyFromConfig, type CertificateAuthority } from '../ca/index.js';
+import { createLazyCertificateAuthority } from '../ca/lazy.js';
+import { ttlPolicyFromConfig } from '../ca/policy.js';
+import type { CertificateAuthority } from '../ca/types.js';
 import { DEMO_BACKEND_PORT } from '../config/defaults.js';
 import { loadConfigFile } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -81,7 +83,8 @@ async function startSidecar(options: RunSidecarOptions): Promise<Sidecar> {
   const withHub = (c: Config) => (hub ? hub.applyTo(c) : c);
   let config = withHub(options.config);
   const auditLog = createAuditLog(paths.auditLog, { enabled: config.logging.audit, onError: (err) => logger.error({ event: 'audit_write_failed', err: err.message }, 'cannot append to the audit log') });
-  const ca = createCertificateAuthority({ stateDir, policy: ttlPolicyFromConfig(config), logger, audit: auditLog });
+  // The signing code loads at the first issuance: trusting the CA needs only its certificate.
+  const ca = createLazyCertificateAuthority({ stateDir, policy: ttlPolicyFromConfig(config), logger, audit: auditLog });
   let demoBackend: DemoBackend | undefined;
   if (options.demo) {
     if (!ca.exists()) {

@@ -10,6 +10,7 @@ import { caKeyModeProblem } from '../state/permissions.js';
 import type { StatePaths } from '../state/state-dir.js';
 import { caExtensions } from './extensions.js';
 import { generateKeyPair, importSigningKey, keyAlgorithms } from './keys.js';
+import { inventoryCount, readCaCertPem } from './root-files.js';
 import { randomSerial } from './serial.js';
 import { x509 } from './x509.js';
 import type { KeyType } from './types.js';
@@ -21,21 +22,6 @@ export interface LoadedCa {
   certPem: string;
   signingKey: import('node:crypto').webcrypto.CryptoKey;
   signingAlgorithm: { name: string; hash: string };
-}
-
-/** The CA is there when its certificate is: enough to trust it. Signing also needs the key (loadCa). */
-export function caExists(paths: StatePaths): boolean {
-  return existsSync(paths.caCert);
-}
-
-/** How many certificates the inventory lists (0 when it is absent or unreadable). */
-function inventoryCount(paths: StatePaths): number {
-  try {
-    const parsed = JSON.parse(readFileSync(paths.inventory, 'utf8')) as { certs?: unknown };
-    return Array.isArray(parsed.certs) ? parsed.certs.length : 0;
-  } catch {
-    return 0;
-  }
 }
 
 /**
@@ -102,11 +88,6 @@ export async function createRootCa(paths: StatePaths, keyType: KeyType, now: Dat
   return replaced ? { certPem, replaced } : { certPem };
 }
 
-export function readCaCertPem(paths: StatePaths): string {
-  if (!caExists(paths)) throw missingCa(paths);
-  return readFileSync(paths.caCert, 'utf8');
-}
-
 export async function loadCa(paths: StatePaths): Promise<LoadedCa> {
   const certPem = readCaCertPem(paths);
   let cert: x509.X509Certificate;
@@ -129,17 +110,4 @@ export async function loadCa(paths: StatePaths): Promise<LoadedCa> {
     });
   }
   return { cert, certPem, signingKey: signing.privateKey, signingAlgorithm: keyAlgorithms(signing.keyType).signingAlgorithm };
-}
-
-function missingCa(paths: StatePaths): TlsmcpError {
-  const issued = inventoryCount(paths);
-  if (issued > 0) {
-    return new TlsmcpError('ERR_CA_MISSING', `the CA certificate ${paths.caCert} is missing, but the inventory lists ${issued} certificate(s) it issued`, {
-      fix: `restore ${paths.caDir} from a backup of the state dir (a new CA would orphan those certificates)`,
-      details: { issued },
-    });
-  }
-  return new TlsmcpError('ERR_CA_MISSING', `no certificate authority in ${paths.root}`, {
-    fix: `run \`tlsmcp init --state ${paths.root}\` first`,
-  });
 }

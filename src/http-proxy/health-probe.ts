@@ -2,12 +2,13 @@
  * `backend.health_path`: the backend health check as an HTTP GET. Up means an
  * answer of 2xx or 3xx within the timeout; anything else is the reason it is down.
  */
-import { request } from 'node:http';
+// node:http without Node's fetch stack: every proxy worker imports this module (src/util/node-http.ts).
+import { nodeHttp } from '../util/node-http.js';
 
 export function probeHttp(backend: { host: string; port: number }, path: string, timeoutMs: number): Promise<string | undefined> {
   const where = `backend ${backend.host}:${backend.port}${path}`;
   return new Promise((resolve) => {
-    const req = request({ host: backend.host, port: backend.port, path, method: 'GET', agent: false, headers: { 'user-agent': 'tlsmcp-health' } });
+    const req = nodeHttp().request({ host: backend.host, port: backend.port, path, method: 'GET', agent: false, headers: { 'user-agent': 'tlsmcp-health' } });
     const timer = setTimeout(() => req.destroy(new Error(`did not answer within ${timeoutMs}ms`)), timeoutMs);
     req.on('response', (res) => {
       clearTimeout(timer);

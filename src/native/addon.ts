@@ -44,6 +44,8 @@ export interface NativeListener {
 
 export interface NativeAddon {
   Listener: new (admit: NativeAdmit, event: NativeEvent) => NativeListener;
+  /** glibc's malloc_trim(0): the C heap's free memory back to the OS (all threads' arenas); true when some was released. */
+  trimMalloc(): boolean;
   /** The OpenSSL version the addon was compiled against. */
   opensslHeaders: string;
 }

@@ -15,6 +15,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { trimMalloc } from './malloc-trim.js';
 
 type Gc = (options?: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
 
@@ -35,9 +36,16 @@ function collect(): boolean {
   }
 }
 
-/** Compacts now, or retries a few times (100 ms apart, unref'd) when another thread held the flag off. */
+/**
+ * Compacts now, or retries a few times (100 ms apart, unref'd) when another
+ * thread held the flag off. After the collection, what it freed into the C heap
+ * (backing stores, compiler zones) goes back to the OS too (src/util/malloc-trim.ts).
+ */
 export function compactHeap(retries = 3): boolean {
-  if (collect()) return true;
+  if (collect()) {
+    trimMalloc();
+    return true;
+  }
   if (retries > 0) setTimeout(() => compactHeap(retries - 1), 100).unref();
   return false;
 }
