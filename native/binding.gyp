@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "tlsmcp_native",
-      "sources": ["src/addon.c", "src/listener.c", "src/conn.c", "src/tls-context.c", "src/verify-cache.c"],
+      "sources": ["src/addon.c", "src/listener.c", "src/conn.c", "src/tls-context.c", "src/verify-cache.c", "src/shared-listen.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden"],
       "defines": ["NAPI_VERSION=9", "OPENSSL_API_COMPAT=30000", "OPENSSL_NO_DEPRECATED"],
       "conditions": [

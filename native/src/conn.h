@@ -74,6 +74,7 @@ struct listener {
   napi_async_cleanup_hook_handle cleanup;
   uv_loop_t *loop;
   int lfd;
+  int lfd_shared, lfd_group; /* lfd is this listener's dup of a shared-listen.c socket (lfd_group) */
   uv_poll_t lpoll;
   int lpoll_on;
   uv_timer_t sweep;

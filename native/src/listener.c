@@ -1,7 +1,7 @@
 #define _GNU_SOURCE
 /*
- * The listening socket of one worker (SO_REUSEPORT so each worker has its
- * own), the sweep that enforces handshake, dial and idle deadlines (one timer
+ * The listening socket of one worker (alone, or shared with the service's
+ * other workers: ./shared-listen.c), the sweep that enforces handshake, dial and idle deadlines (one timer
  * per listener, none per connection), max_connections (the oldest unfinished
  * handshake makes room, as src/core/handshake-guard.ts does), and the two
  * calls into JavaScript: `admit` after a handshake and `event` when a
@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "conn.h"
 #include "listener.h"
+#include "shared-listen.h"
 
 static void call_js(struct listener *l, napi_ref fn_ref, size_t argc, napi_value *argv, napi_value *result) {
   napi_env env = l->env;
@@ -217,24 +218,32 @@ int listener_bind(struct listener *l, const char *host, int port, int reuse_port
   } else {
     return -EINVAL;
   }
-  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -errno;
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 511) != 0) {
-    int e = errno;
-    close(fd);
-    return -e;
+  int fd;
+  if (reuse_port) {
+    /* Several workers serve this address: share their accept queue (shared-listen.c). */
+    fd = shared_listen_acquire(&ss, len, &l->lfd_group, bound_port);
+    if (fd < 0) return fd;
+  } else {
+    fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 511) != 0) {
+      int e = errno;
+      close(fd);
+      return -e;
+    }
+    len = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &len);
+    *bound_port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port : ((struct sockaddr_in6 *)&ss)->sin6_port);
   }
-  len = sizeof ss;
-  getsockname(fd, (struct sockaddr *)&ss, &len);
-  *bound_port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port : ((struct sockaddr_in6 *)&ss)->sin6_port);
   if (uv_poll_init_socket(l->loop, &l->lpoll, fd) != 0) {
     close(fd);
+    if (reuse_port) shared_listen_release(l->lfd_group);
     return -EIO;
   }
   l->lfd = fd;
+  l->lfd_shared = reuse_port;
   l->lpoll.data = l;
   l->lpoll_on = 1;
   l->open_handles++;
@@ -244,7 +253,10 @@ int listener_bind(struct listener *l, const char *host, int port, int reuse_port
 
 static void on_listener_handle_closed(uv_handle_t *h) {
   struct listener *l = h->data;
-  if (h == (uv_handle_t *)&l->lpoll) close(l->lfd);
+  if (h == (uv_handle_t *)&l->lpoll) {
+    close(l->lfd);
+    if (l->lfd_shared) shared_listen_release(l->lfd_group);
+  }
   l->open_handles--;
   listener_maybe_free(l);
 }

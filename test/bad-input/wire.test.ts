@@ -7,7 +7,6 @@
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import * as x509 from '@peculiar/x509';
@@ -19,27 +18,9 @@ import { startCoreListeners, type CoreListeners } from '../helpers/core-listener
 import { startEchoBackend, type CountingBackend } from '../helpers/proxy-backend.js';
 import { serverMaterial, startProxy, testSpec, tryEcho, type RunningProxy } from '../helpers/proxy-fixture.js';
 import { waitFor } from '../helpers/proxy-wait.js';
+import { socketsInState } from '../helpers/proc-net.js';
 
 const HANDSHAKE_TIMEOUT = 800;
-
-/** TCP sockets of the listener's port in a state, from /proc/net/tcp (08 = CLOSE-WAIT, 01 = ESTABLISHED). */
-function socketsInState(port: number, state: string): number {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  let n = 0;
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols[1]?.endsWith(`:${hex}`) && cols[3] === state) n += 1;
-    }
-  }
-  return n;
-}
 
 function rawConnect(port: number): Promise<Socket> {
   const s = netConnect({ host: '127.0.0.1', port });

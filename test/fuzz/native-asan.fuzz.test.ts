@@ -134,7 +134,7 @@ function echoThrough(session?: Buffer): Promise<{ echoed: boolean; reused: boole
 }
 
 describe('native data path under AddressSanitizer', () => {
-  it('worker threads terminated with live and half-open native connections close them cleanly (the async cleanup hook)', async () => {
+  it('worker threads terminated with live and half-open native connections close them cleanly (the async cleanup hook); two sharing one accept queue', async () => {
     const worker = spawn(process.execPath, [join(import.meta.dirname, 'native-asan-worker-child.mjs')], { env: childEnv });
     let out = '';
     let err = '';
@@ -144,6 +144,7 @@ describe('native data path under AddressSanitizer', () => {
     expect(err).not.toMatch(/AddressSanitizer/);
     expect(code, `exit code (signal ${signal}); stderr: ${err.slice(-3000)}`).toBe(0);
     expect(out).toContain('terminated 3');
+    expect(out).toContain('shared 15'); // every echo through the shared accept queue, before and after one worker went
   }, 60_000);
 
   it('survives hostile input with no ASan report, and a good client still gets through', async () => {
