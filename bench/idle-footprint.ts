@@ -20,7 +20,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stopChild } from './children.js';
-import { waitListeners, waitReady } from './measure.js';
+import { waitReady, waitWorkersReady } from './measure.js';
 import { rssBytes } from './proc-stats.js';
 import { issueMaterial, startBackend } from './setup.js';
 import { startTarget, type TargetName } from './targets.js';
@@ -155,7 +155,8 @@ try {
       });
       try {
         await waitReady(t.port, tls, () => t.exited);
-        const workers = await waitListeners(t, availableParallelism());
+        await waitWorkersReady(t);
+        const workers = availableParallelism();
         await sleep(SETTLE_MS);
         const s = readSmaps(t.pid);
         if (!heapRun) {

@@ -97,6 +97,26 @@ export async function waitListeners(t: RunningTarget, count: number, deadlineMs 
   return n;
 }
 
+/**
+ * tlsmcp: waits until its admin endpoint reports every service's workers ready (GET /status), since
+ * the native workers of a service share one listening socket and counting sockets cannot tell.
+ */
+export async function waitWorkersReady(t: RunningTarget, deadlineMs = 30_000): Promise<boolean> {
+  const end = Date.now() + deadlineMs;
+  while (Date.now() < end && !t.exited && t.adminPort) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${t.adminPort}/status`);
+      const body = (await res.json()) as { services?: { state?: string }[] };
+      if (body.services?.length && body.services.every((s) => s.state === 'ready')) return true;
+    } catch {
+      // not answering yet
+    }
+    await sleep(100);
+  }
+  process.stderr.write(`bench: ${t.name}: not every worker reported ready within ${deadlineMs} ms\n`);
+  return false;
+}
+
 /** Session tickets per full handshake, from `count` sequential probes. */
 export async function ticketsPerHandshake(t: RunningTarget, tls: ClientTls, groups?: string, count = 20): Promise<{ tickets: number; group: string }> {
   let total = 0;

@@ -22,7 +22,7 @@ import { stopChild } from './children.js';
 import { formatMcpFrontBench, runMcpFrontBench } from './mcp-front.js';
 import { bulk, keepAlive, memory, newConnections, newConnectionsOpenssl, ticketsPerHandshake, waitReady, type HandshakeFigure, type KeepaliveFigure, type MeasureContext, type MemoryFigure } from './measure.js';
 import { openFileLimit, processTree } from './proc-stats.js';
-import { waitListeners } from './measure.js';
+import { waitListeners, waitWorkersReady } from './measure.js';
 import { buildDist, issueMaterial, startBackend } from './setup.js';
 import { formatTable, type Figure } from './report.js';
 import { formatTargets, judgeTargets } from './issue-targets.js';
@@ -93,7 +93,9 @@ try {
     const t = await startTarget(name, targetOptions);
     started.push(t);
     await waitReady(t.port, tls, () => t.exited);
-    if (TLSMCP_TARGETS.includes(name)) await waitListeners(t, availableParallelism());
+    if (TLSMCP_TARGETS.includes(name)) await waitWorkersReady(t);
+    // Node's listener: one SO_REUSEPORT socket per worker (the native workers share one: bench/measure.ts).
+    if (name === 'tlsmcp') await waitListeners(t, availableParallelism());
     return t;
   };
   const stop = async (t: RunningTarget) => {

@@ -33,6 +33,8 @@ export interface Material {
 export interface RunningTarget {
   name: TargetName;
   port: number;
+  /** tlsmcp targets: the admin endpoint (GET /status tells when every worker is ready). */
+  adminPort?: number;
   /** The process whose tree (threads, worker processes) is measured. */
   pid: number;
   readonly exited: boolean;
@@ -114,6 +116,7 @@ export async function startTarget(name: TargetName, o: TargetOptions): Promise<R
   const foreign: ForeignProxyOptions = { port, backendPort: o.backendPort, certFile: m.certFile, keyFile: m.keyFile, caFile: m.caFile, workers: availableParallelism(), maxConnections: o.maxConnections };
   const stdio: ['ignore', 'ignore', 'pipe'] = ['ignore', 'ignore', 'pipe'];
   let child: ChildProcess;
+  let adminPort: number | undefined;
   switch (name) {
     case 'tlsmcp':
     case 'tlsmcp-native': {
@@ -124,7 +127,7 @@ export async function startTarget(name: TargetName, o: TargetOptions): Promise<R
         version: 1,
         state_dir: stateDir,
         logging: { level: 'warn', audit: o.audit },
-        admin: { enabled: true, address: `127.0.0.1:${await freePort()}` },
+        admin: { enabled: true, address: `127.0.0.1:${(adminPort = await freePort())}` },
         services: [{ name: 'bench', ...(name === 'tlsmcp-native' ? { data_path: 'native' } : {}), listen: `127.0.0.1:${port}`, backend: `127.0.0.1:${o.backendPort}`, server_cert: { cert_file: m.certFile, key_file: m.keyFile }, limits: { max_connections: o.maxConnections } }],
       };
       const file = join(m.dir, `tlsmcp-${port}.yaml`);
@@ -163,5 +166,7 @@ export async function startTarget(name: TargetName, o: TargetOptions): Promise<R
   child.once('exit', (code, signal) => {
     if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL') process.stderr.write(`bench: ${name} exited (${code ?? signal}): ${stderr.slice(0, 2_000)}\n`);
   });
-  return track(name, child, port);
+  const t = track(name, child, port);
+  if (adminPort) t.adminPort = adminPort; // not a spread: `exited` is a getter
+  return t;
 }
