@@ -24,7 +24,7 @@ import { createSilentLogger } from '../src/logger.js';
 import { createBatchedAuditLog } from '../src/mcp-front/audit-batch.js';
 import { createMcpFront, type McpFront, type McpFrontOptions } from '../src/mcp-front/index.js';
 import { startTestMcpBackend } from '../test/helpers/mcp-front-backend.js';
-import { openLane, stats, type Lane } from './mcp-front.js';
+import { openLane, timeInterleaved, stats, type Lane } from './mcp-front.js';
 
 interface AgentJob {
   calls: number;
@@ -48,24 +48,17 @@ async function runAgent(job: AgentJob): Promise<void> {
   };
   for (const [name, url] of Object.entries(job.fronts)) lanes[name] = await openLane(new StreamableHTTPClientTransport(new URL(url), { fetch: mtls.fetch }), 'echo', { text: 'bench' });
   const list = Object.entries(lanes);
-  for (let i = 0; i < 50; i += 1) for (const [, lane] of list) await lane.client.callTool({ name: lane.name, arguments: lane.args });
   const ask = (m: ToParent) =>
     new Promise<void>((done) => {
       process.once('message', () => done());
       process.send!(m);
     });
-  for (let i = 0; i < job.calls; i += 1) {
-    for (let j = 0; j < list.length; j += 1) {
-      const [name, lane] = list[(i + j) % list.length]!;
-      await ask({ kind: 'call', lane: name });
-      const cpu = process.cpuUsage();
-      const start = performance.now();
-      await lane.client.callTool({ name: lane.name, arguments: lane.args });
-      lane.samples.push(performance.now() - start);
-      const used = process.cpuUsage(cpu);
-      lane.cpu.push(used.user + used.system);
-    }
-  }
+  const nameOf = new Map(list.map(([name, lane]) => [lane, name]));
+  await timeInterleaved(
+    list.map(([, lane]) => lane),
+    job.calls,
+    (lane) => ask({ kind: 'call', lane: nameOf.get(lane)! }),
+  );
   await ask({ kind: 'call', lane: '' });
   await Promise.allSettled(list.map(([, l]) => l.client.close()));
   await mtls.destroy();

@@ -85,13 +85,15 @@ export async function openLane(transport: Transport, name: string, args: Record<
  * Times the lanes' calls interleaved (one call on each lane per round, the
  * order rotating every round), so a burst of load from the other tenants of a
  * shared machine falls on every lane alike and same-run differences mean
- * something. After a warm-up of 50 rounds.
+ * something. After a warm-up of 50 rounds. `beforeCall` runs before each timed
+ * call, outside its timing (bench/mcp-front-remote-agent.ts tells its parent).
  */
-export async function timeInterleaved(lanes: Lane[], calls: number): Promise<void> {
+export async function timeInterleaved(lanes: Lane[], calls: number, beforeCall?: (lane: Lane) => Promise<void>): Promise<void> {
   for (let i = 0; i < Math.min(50, calls); i += 1) for (const lane of lanes) await lane.client.callTool({ name: lane.name, arguments: lane.args });
   for (let i = 0; i < calls; i += 1) {
     for (let j = 0; j < lanes.length; j += 1) {
       const lane = lanes[(i + j) % lanes.length]!;
+      await beforeCall?.(lane);
       const cpu = process.cpuUsage();
       const start = performance.now();
       await lane.client.callTool({ name: lane.name, arguments: lane.args });
