@@ -17,7 +17,6 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { createCertificateAuthority } from '../src/ca/index.js';
 import { parseConfig } from '../src/config/load.js';
 import { createMtlsFetch } from '../src/connect/mtls-fetch.js';
 import { createSilentLogger } from '../src/logger.js';
@@ -25,7 +24,7 @@ import { createBatchedAuditLog } from '../src/mcp-front/audit-batch.js';
 import { createMcpFront, type McpFront, type McpFrontOptions } from '../src/mcp-front/index.js';
 import { createAuditLog } from '../src/state/audit-log.js';
 import { startTestMcpBackend } from '../test/helpers/mcp-front-backend.js';
-import { openLane, stats, timeInterleaved, type Lane, type LatencyStats } from './mcp-front.js';
+import { openLane, stats, timeInterleaved, type Lane, type LatencyStats, issueMcpBenchCertificates } from './mcp-front.js';
 
 const base = process.argv[2];
 if (!base) {
@@ -38,11 +37,7 @@ const { createMcpFront: createBaseFront } = (await import(pathToFileURL(resolve(
 const dir = mkdtempSync(join(tmpdir(), 'tlsmcp-bench-mcp-ab-'));
 const require = createRequire(import.meta.url);
 const everything = [process.execPath, require.resolve('@modelcontextprotocol/server-everything/dist/index.js'), 'stdio'];
-const policy = { client: { default_ttl: 86_400_000, min_ttl: 1_000, max_ttl: 30 * 86_400_000 }, server: { ttl: 30 * 86_400_000, max_ttl: 90 * 86_400_000, renew_before: 86_400_000 }, expiring_within: 7 * 86_400_000 };
-const ca = createCertificateAuthority({ stateDir: join(dir, 'state'), policy });
-await ca.init({ keyType: 'ecdsa-p256' });
-const server = await ca.issue({ type: 'server', service: 'bench', cn: 'localhost', dns: ['localhost'], ip: ['127.0.0.1'], keyType: 'ecdsa-p256' });
-const client = await ca.issue({ type: 'client', service: 'bench', cn: 'bench-agent', keyType: 'ecdsa-p256' });
+const { server, client } = await issueMcpBenchCertificates(dir);
 const baseBatch = resolve(base, 'src/mcp-front/audit-batch.ts');
 const baseAudit = existsSync(baseBatch)
   ? ((await import(pathToFileURL(baseBatch).href)) as { createBatchedAuditLog: typeof createBatchedAuditLog }).createBatchedAuditLog(join(dir, 'audit-base.log'))

@@ -17,14 +17,13 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { createCertificateAuthority } from '../src/ca/index.js';
 import { parseConfig } from '../src/config/load.js';
 import { createMtlsFetch } from '../src/connect/mtls-fetch.js';
 import { createSilentLogger } from '../src/logger.js';
 import { createBatchedAuditLog } from '../src/mcp-front/audit-batch.js';
 import { createMcpFront, type McpFront, type McpFrontOptions } from '../src/mcp-front/index.js';
 import { startTestMcpBackend } from '../test/helpers/mcp-front-backend.js';
-import { openLane, timeInterleaved, stats, type Lane } from './mcp-front.js';
+import { openLane, timeInterleaved, stats, type Lane, issueMcpBenchCertificates } from './mcp-front.js';
 
 interface AgentJob {
   calls: number;
@@ -69,11 +68,7 @@ async function runParent(base: string): Promise<void> {
   const calls = Number(process.env.BENCH_MCP_CALLS ?? 500);
   const { createMcpFront: createBaseFront } = (await import(pathToFileURL(resolve(base, 'src/mcp-front/index.ts')).href)) as { createMcpFront: (o: McpFrontOptions) => McpFront };
   const dir = mkdtempSync(join(tmpdir(), 'tlsmcp-bench-mcp-remote-'));
-  const policy = { client: { default_ttl: 86_400_000, min_ttl: 1_000, max_ttl: 30 * 86_400_000 }, server: { ttl: 30 * 86_400_000, max_ttl: 90 * 86_400_000, renew_before: 86_400_000 }, expiring_within: 7 * 86_400_000 };
-  const ca = createCertificateAuthority({ stateDir: join(dir, 'state'), policy });
-  await ca.init({ keyType: 'ecdsa-p256' });
-  const server = await ca.issue({ type: 'server', service: 'bench', cn: 'localhost', dns: ['localhost'], ip: ['127.0.0.1'], keyType: 'ecdsa-p256' });
-  const client = await ca.issue({ type: 'client', service: 'bench', cn: 'bench-agent', keyType: 'ecdsa-p256' });
+  const { server, client } = await issueMcpBenchCertificates(dir);
   const audit = createBatchedAuditLog(join(dir, 'audit.log'));
   const backend = await startTestMcpBackend();
   const fronts: McpFront[] = [];

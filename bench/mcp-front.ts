@@ -104,17 +104,23 @@ export async function timeInterleaved(lanes: Lane[], calls: number, beforeCall?:
   }
 }
 
+/** The MCP benches' certificates from a fresh CA in `dir`: the front's server certificate and the agent's (CN bench-agent). */
+export async function issueMcpBenchCertificates(dir: string) {
+  const policy = { client: { default_ttl: 86_400_000, min_ttl: 1_000, max_ttl: 30 * 86_400_000 }, server: { ttl: 30 * 86_400_000, max_ttl: 90 * 86_400_000, renew_before: 86_400_000 }, expiring_within: 7 * 86_400_000 };
+  const ca = createCertificateAuthority({ stateDir: join(dir, 'state'), policy });
+  await ca.init({ keyType: 'ecdsa-p256' });
+  const server = await ca.issue({ type: 'server', service: 'bench', cn: 'localhost', dns: ['localhost'], ip: ['127.0.0.1'], keyType: 'ecdsa-p256' });
+  const client = await ca.issue({ type: 'client', service: 'bench', cn: 'bench-agent', keyType: 'ecdsa-p256' });
+  return { server, client };
+}
+
 /** Runs both comparisons; every server, child and temp file is gone when it resolves. */
 export async function runMcpFrontBench(options: { calls?: number } = {}): Promise<McpFrontBenchResult> {
   const calls = options.calls ?? 300;
   const dir = mkdtempSync(join(tmpdir(), 'tlsmcp-bench-mcp-'));
   const require = createRequire(import.meta.url);
   const everything = [process.execPath, require.resolve('@modelcontextprotocol/server-everything/dist/index.js'), 'stdio'];
-  const policy = { client: { default_ttl: 86_400_000, min_ttl: 1_000, max_ttl: 30 * 86_400_000 }, server: { ttl: 30 * 86_400_000, max_ttl: 90 * 86_400_000, renew_before: 86_400_000 }, expiring_within: 7 * 86_400_000 };
-  const ca = createCertificateAuthority({ stateDir: join(dir, 'state'), policy });
-  await ca.init({ keyType: 'ecdsa-p256' });
-  const server = await ca.issue({ type: 'server', service: 'bench', cn: 'localhost', dns: ['localhost'], ip: ['127.0.0.1'], keyType: 'ecdsa-p256' });
-  const client = await ca.issue({ type: 'client', service: 'bench', cn: 'bench-agent', keyType: 'ecdsa-p256' });
+  const { server, client } = await issueMcpBenchCertificates(dir);
   // The audit sink a front worker uses (src/mcp-front/worker-kind.ts); BENCH_MCP_AUDIT=stream for the per-event stream of src/state/audit-log.ts.
   const auditLog = process.env.BENCH_MCP_AUDIT === 'stream' ? createAuditLog(join(dir, 'audit.log')) : createBatchedAuditLog(join(dir, 'audit.log'));
   const mtls = createMtlsFetch({ certPem: client.certPem, keyPem: client.keyPem, caPem: client.caPem });
