@@ -152,9 +152,21 @@ describe('the Hub and three enrolled sidecars', () => {
     await other.stop();
     for (const s of sidecars) expect(await echoes(s.port, valid)).toBe(true);
     await restartHub();
-    for (const s of sidecars) await waitFor(async () => !(await echoes(s.port, valid)), { timeoutMs: 15_000, what: 'the missed revocation to reach the sidecar' });
+    try {
+      for (const s of sidecars) await waitFor(async () => !(await echoes(s.port, valid)), { timeoutMs: 25_000, what: 'the missed revocation to reach the sidecar' });
+    } catch (err) {
+      // Seen once in CI (1 run in 6): say where each follower stood, so a recurrence can be read.
+      const states = await Promise.all(
+        sidecars.map(async (s, i) => {
+          const health = await fetch(`${s.admin}/health`).then((r) => r.text(), (e: Error) => `no /health: ${e.message}`);
+          const hubLines = s.output().split('\n').filter((l) => l.includes('hub_')).slice(-6);
+          return `sidecar-${i}: ${health}\n  ${hubLines.join('\n  ')}`;
+        }),
+      );
+      throw new Error(`${(err as Error).message}\n${states.join('\n')}`, { cause: err });
+    }
     revoked.push(valid);
-  }, 60_000);
+  }, 100_000);
 
   it('loses nothing across a Hub restart', async () => {
     const put = await api.call('PUT', `/api/v1/policy/${SERVICE}`, { client_max_ttl: '24h', allowed_services: [] });
