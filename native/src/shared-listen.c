@@ -56,7 +56,7 @@ int shared_listen_acquire(const struct sockaddr_storage *addr, socklen_t len, in
     for (struct shared *s = head; s; s = s->next) {
       if (s->refs < SHARED_LISTEN_GROUP && same_address(&s->addr, addr)) {
         int own = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
-        if (own < 0) break; /* out of descriptors: fall through to the error below */
+        if (own < 0) break; /* out of descriptors: the new socket below fails the same way (EMFILE) and the error is returned */
         s->refs++;
         *group = s->fd;
         *bound_port = port_of(&s->addr);
