@@ -28,7 +28,7 @@ export function createHubApp(options: HubAppOptions): OpenAPIHono<HubEnv> {
   });
   app.onError(answerError);
   app.notFound((c) => c.json(errorBody('ERR_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, 'see GET /api/v1/openapi.json for the paths'), 404));
-  app.use('/api/v1/*', authenticate({ store: options.service.store, admins: options.admins }));
+  app.use('/api/v1/*', authenticate({ service: options.service, admins: options.admins }));
   registerEnrollRoute(app, options);
   registerCertRoutes(app, options);
   registerFleetRoutes(app, options);

@@ -2,22 +2,31 @@
  * Who is calling the Hub, from the client certificate of the TLS connection
  * (the handshake asks for one but refuses none, so a missing or foreign
  * certificate gets a 401 with a fix instead of a bare TLS alert): an admin (CN
- * listed in the Hub config), an enrolled instance (its certificate serial), or
- * nobody the Hub knows (403).
+ * listed in the Hub config), an enrolled instance (its certificate serial, or
+ * the one its current certificate was renewed from: HubService.instanceForSerial),
+ * or nobody the Hub knows (403).
  */
 import type { TLSSocket } from 'node:tls';
 import type { MiddlewareHandler } from 'hono';
 import { TlsmcpError } from '../errors.js';
 import { identityOf } from '../core/identity.js';
-import type { HubStore } from './store.js';
 import type { Caller, HubEnv } from './hub-env.js';
+import type { HubStore } from './store.js';
+import type { Instance } from './types.js';
 
 export type { Caller };
 
 /** Paths reached without a client certificate. */
 const OPEN_PATHS = new Set(['/api/v1/enroll']);
 
-export function authenticate(options: { store: HubStore; admins: string[] }): MiddlewareHandler<HubEnv> {
+/** What authentication asks of the Hub: revocations and enrolled instances by certificate serial. */
+export interface AuthDeps {
+  store: Pick<HubStore, 'revocation'>;
+  /** HubService.instanceForSerial. */
+  instanceForSerial(serial: string): Promise<Instance | undefined>;
+}
+
+export function authenticate(options: { service: AuthDeps; admins: string[] }): MiddlewareHandler<HubEnv> {
   const admins = new Set(options.admins);
   return async (c, next) => {
     if (OPEN_PATHS.has(c.req.path)) return next();
@@ -34,14 +43,14 @@ export function authenticate(options: { store: HubStore; admins: string[] }): Mi
       });
     }
     const id = identityOf(cert);
-    if (await options.store.revocation(id.serial)) {
+    if (await options.service.store.revocation(id.serial)) {
       throw new TlsmcpError('ERR_UNAUTHENTICATED', `the client certificate ${id.serial} is revoked`, { fix: 'use a valid certificate; an instance re-enrolls with a new token' });
     }
     if (id.cn !== undefined && admins.has(id.cn)) {
       c.set('caller', { kind: 'admin', cn: id.cn, serial: id.serial });
       return next();
     }
-    const instance = await options.store.instanceBySerial(id.serial);
+    const instance = await options.service.instanceForSerial(id.serial);
     if (instance) {
       c.set('caller', { kind: 'instance', instance, serial: id.serial });
       return next();

@@ -235,10 +235,40 @@ export function createHubService(options: HubServiceOptions) {
       };
     },
 
+    /**
+     * The enrolled instance a client certificate serial stands for: the one bound
+     * to it, or else the one whose current instance certificate was renewed from
+     * it (one generation back, neither revoked). That second case is a renewal
+     * whose answer never reached the sidecar (the Hub restarted, the connection
+     * dropped): the sidecar still holds the previous certificate, with the same
+     * key, and must be able to ask again rather than lose the Hub for good.
+     */
+    async instanceForSerial(serial: string): Promise<Instance | undefined> {
+      const bound = await store.instanceBySerial(serial);
+      if (bound) return bound;
+      const certs = await ca.list({ type: 'client' });
+      const presented = certs.find((c) => c.serial === normalizeSerial(serial));
+      if (!presented || presented.revoked) return undefined;
+      const successor = certs.find((c) => c.renewed_from === presented.id);
+      if (!successor || successor.revoked) return undefined;
+      return (await store.listInstances()).find((i) => i.cert_id === successor.id);
+    },
+
     /** Renews a certificate for an instance (its server or instance certificate) and keeps its Hub identity bound. */
     async renewForInstance(instance: Instance, id: string): Promise<IssuedCert> {
       const old = await ca.get(id);
       if (old.id !== instance.cert_id && old.id !== instance.server_cert_id) {
+        // The retry of a renewal whose answer was lost: the certificate it asks to renew
+        // already was, into the instance's current one. Answer with that one; issuing
+        // another would only orphan it.
+        for (const currentId of [instance.cert_id, instance.server_cert_id]) {
+          if (!currentId) continue;
+          const current = await ca.get(currentId);
+          if (current.renewed_from === old.id && !current.revoked) {
+            logger.info({ event: 'hub_renewal_repeated', instance_id: instance.id, id: old.id, renewed: current.id }, 'renewal asked again; answered with the certificate already issued');
+            return issued({ record: current, certPem: await ca.certPem(current.id), caPem: ca.caCertPem(), keyPem: undefined });
+          }
+        }
         throw new TlsmcpError('ERR_FORBIDDEN', `certificate ${old.id} does not belong to instance ${instance.id}`, { fix: 'an instance renews only its own certificates; an admin renews any' });
       }
       const result = await ca.renew(old.id);

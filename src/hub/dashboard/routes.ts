@@ -27,7 +27,7 @@ const STALE_AFTER_MS = 90_000;
 
 export function registerDashboard(app: HubApp, deps: RouteDeps & { admins: string[] }): void {
   const { service, version } = deps;
-  const auth = authenticate({ store: service.store, admins: deps.admins });
+  const auth = authenticate({ service, admins: deps.admins });
   const paths = [...DASHBOARD_PAGES.map((p) => p.path), '/certs/*', '/assets/*'];
   for (const path of paths) {
     app.use(path, auth, async (c, next) => {
