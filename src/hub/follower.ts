@@ -65,6 +65,8 @@ export interface HubFollower {
 const MAX_QUEUE = 10_000;
 /** Delay before trying the next Hub URL after one failed (jittered). */
 const FAILOVER_DELAY_MS = 250;
+/** The longest any request to the Hub may take (renewals; the stream is closed before its client is retired). */
+const REQUEST_TIMEOUT_MS = 30_000;
 const deltaSchema = z.object({ revocations: z.array(revocationSchema), cursor: z.number().int() });
 
 export function createHubFollower(options: HubFollowerOptions): HubFollower {
@@ -74,6 +76,8 @@ export function createHubFollower(options: HubFollowerOptions): HubFollower {
   let started = false;
   let urlIndex = 0;
   let http: MtlsFetch | undefined;
+  /** Clients replaced by a reconnect, closing once their requests are answered. */
+  const retiring = new Set<MtlsFetch>();
   let source: EventSource | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let reportTimer: NodeJS.Timeout | undefined;
@@ -104,6 +108,20 @@ export function createHubFollower(options: HubFollowerOptions): HubFollower {
   }
 
   const url = () => options.urls[urlIndex % options.urls.length]!;
+
+  function retire(client: MtlsFetch) {
+    const timer = setTimeout(() => void client.destroy().catch(() => undefined), REQUEST_TIMEOUT_MS + 1_000);
+    timer.unref();
+    retiring.add(client);
+    void client
+      .close()
+      .catch(() => client.destroy())
+      .catch(() => undefined)
+      .finally(() => {
+        clearTimeout(timer);
+        retiring.delete(client);
+      });
+  }
 
   function applyRevocations(revocations: Revocation[], cursor: number) {
     const fresh = revocations.filter((r) => !known.has(r.serial));
@@ -138,10 +156,14 @@ export function createHubFollower(options: HubFollowerOptions): HubFollower {
 
   async function connect() {
     if (closed) return;
-    await http?.destroy().catch(() => undefined);
     // Read the credentials each time: a renewal rewrites them.
     const creds = readCredentials(paths);
+    const previous = http;
     http = createMtlsFetch({ caPem: creds.caPem, certPem: creds.instanceCertPem, keyPem: creds.keyPem });
+    // Closed, not destroyed: a request still in flight on it (a renewal the Hub is
+    // answering) must get its answer, or the Hub has renewed a certificate the
+    // sidecar never received. Destroyed once every request would have timed out.
+    if (previous) retire(previous);
     const delta = await getJson(`/api/v1/certs/revocations?since=${status.cursor}`, deltaSchema);
     applyRevocations(delta.revocations, delta.cursor);
     for (const id of options.serviceIds) applyPolicy(await getJson(`/api/v1/policy/${encodeURIComponent(id)}`, policyRecordSchema));
@@ -241,7 +263,7 @@ export function createHubFollower(options: HubFollowerOptions): HubFollower {
       const res = await http.fetch(new URL(path, url()).toString(), {
         method,
         ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       const answer = (await res.json()) as T & { error?: { message: string } };
       if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${answer.error?.message ?? ''}`.trim());
@@ -252,7 +274,7 @@ export function createHubFollower(options: HubFollowerOptions): HubFollower {
       clearTimeout(retryTimer);
       clearInterval(reportTimer);
       source?.close();
-      await http?.destroy().catch(() => undefined);
+      await Promise.all([http, ...retiring].map((c) => c?.destroy().catch(() => undefined)));
       await persisting;
     },
   };
