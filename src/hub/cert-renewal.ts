@@ -36,6 +36,20 @@ interface Renewable {
   after?: () => void;
 }
 
+/**
+ * How long before expiry a certificate is renewed. The Hub picks the lifetime,
+ * so the sidecar's renew_before (30 days by default) can be as long as the
+ * certificate's life (the Hub's 30-day default): that would renew at every
+ * start and every MIN_GAP_MS after, so such a certificate is renewed at two
+ * thirds of its life instead. The instance certificate is renewed at two thirds
+ * of its life at the latest, so the sidecar never loses the Hub to an expiry.
+ */
+export function renewAheadMs(name: Renewable['name'], renewBeforeMs: number, cert: X509Certificate): number {
+  const life = Date.parse(cert.validTo) - Date.parse(cert.validFrom);
+  const ahead = renewBeforeMs < life ? renewBeforeMs : life / 3;
+  return name === 'instance' ? Math.max(ahead, life / 3) : ahead;
+}
+
 export function startCertRenewal(options: CertRenewalOptions): { close(): void } {
   const { paths, follower, logger } = options;
   const clock = options.clock ?? (() => new Date());
@@ -76,12 +90,10 @@ export function startCertRenewal(options: CertRenewalOptions): { close(): void }
 
   const certs: Renewable[] = [
     { name: 'server', file: paths.serverCert, idKey: 'server_cert_id', renewBeforeMs: options.renewBeforeMs },
-    // The instance certificate is renewed at two thirds of its life at the latest, so the sidecar never loses the Hub to an expiry.
     { name: 'instance', file: paths.instanceCert, idKey: 'cert_id', renewBeforeMs: options.renewBeforeMs, after: () => follower.reconnect() },
   ];
   for (const cert of certs) {
-    const x = new X509Certificate(readFileSync(cert.file, 'utf8'));
-    if (cert.name === 'instance') cert.renewBeforeMs = Math.max(options.renewBeforeMs, (Date.parse(x.validTo) - Date.parse(x.validFrom)) / 3);
+    cert.renewBeforeMs = renewAheadMs(cert.name, options.renewBeforeMs, new X509Certificate(readFileSync(cert.file, 'utf8')));
     schedule(cert, dueIn(cert));
   }
   return {

@@ -144,8 +144,8 @@ describe('server certificate renewal', () => {
     const enrolledId = readEnrollment(paths)!.server_cert_id;
     follower = createHubFollower({ urls: [f.hub.url], stateDir, serviceIds: ['api'], syncIntervalMs: 100, logger: createSilentLogger(), onRevocations: () => undefined });
     follower.start();
-    // 31 days ahead of a 30-day certificate: due now.
-    const renewal = startCertRenewal({ paths, follower, renewBeforeMs: 31 * 86_400_000, retryMs: 100, logger: createSilentLogger() });
+    // 25 days into a 30-day certificate renewed 10 days ahead: due now.
+    const renewal = startCertRenewal({ paths, follower, renewBeforeMs: 10 * 86_400_000, retryMs: 100, logger: createSilentLogger(), clock: () => new Date(Date.now() + 25 * 86_400_000) });
     try {
       await waitFor(() => readEnrollment(paths)!.server_cert_id !== enrolledId, { what: 'the renewal' });
       const after = new X509Certificate(readFileSync(paths.serverCert, 'utf8'));
