@@ -155,7 +155,7 @@ describe('the Hub and three enrolled sidecars', () => {
     try {
       for (const s of sidecars) await waitFor(async () => !(await echoes(s.port, valid)), { timeoutMs: 25_000, what: 'the missed revocation to reach the sidecar' });
     } catch (err) {
-      // Seen once in CI (1 run in 6): say where each follower stood, so a recurrence can be read.
+      // It failed twice in CI before the follower stopped destroying a renewal in flight (hub-renewal-recovery.test.ts): say where each follower stood.
       const states = await Promise.all(
         sidecars.map(async (s, i) => {
           const health = await fetch(`${s.admin}/health`).then((r) => r.text(), (e: Error) => `no /health: ${e.message}`);
