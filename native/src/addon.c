@@ -14,6 +14,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <uv.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include "listener.h"
@@ -116,8 +117,9 @@ static napi_value js_bind(napi_env env, napi_callback_info info) {
   free(host);
   if (rc != 0) {
     napi_value code, msg, err;
-    napi_create_string_utf8(env, rc == -EADDRINUSE ? "EADDRINUSE" : rc == -EACCES ? "EACCES" : rc == -EINVAL ? "EINVAL" : "EBIND", NAPI_AUTO_LENGTH, &code);
-    napi_create_string_utf8(env, strerror(-rc), NAPI_AUTO_LENGTH, &msg);
+    /* libuv's names and texts (errors are negative errnos on Unix), so the message reads as Node's listen errors do. */
+    napi_create_string_utf8(env, uv_err_name(rc), NAPI_AUTO_LENGTH, &code);
+    napi_create_string_utf8(env, uv_strerror(rc), NAPI_AUTO_LENGTH, &msg);
     napi_create_error(env, code, msg, &err);
     napi_throw(env, err);
     return NULL;

@@ -148,8 +148,22 @@ export function createNativeProxy(options: NativeProxyOptions): ProxyService {
       }
       applyLimits(spec.limits);
       listener.setBackend(await numeric(spec.backend.host), spec.backend.port);
-      const port = listener.bind(await numeric(spec.listen.host), spec.listen.port, spec.reuse_port === true);
-      return { host: spec.listen.host, port };
+      const bindOn = (host: string) => {
+        try {
+          return listener.bind(host, spec.listen.port, spec.reuse_port === true);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          throw Object.assign(new Error(`listen ${code}: ${(err as Error).message} ${host}:${spec.listen.port}`), { code });
+        }
+      };
+      if (spec.listen.host !== '') return { host: spec.listen.host, port: bindOn(await numeric(spec.listen.host)) };
+      // No host (listen ":8443") is every interface, as for Node's listener: "::" (IPv6 and IPv4), or 0.0.0.0 without IPv6.
+      try {
+        return { host: '', port: bindOn('::') };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT') throw err;
+        return { host: '', port: bindOn('0.0.0.0') };
+      }
     },
     reload(next, material) {
       const changes = diffSpecs(spec, next);
