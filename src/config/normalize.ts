@@ -42,7 +42,7 @@ function normalizeService(raw: RawConfig, svc: ServiceInput, path: string, probl
     name: svc.name,
     mode: svc.mode,
     protocol: svc.protocol,
-    data_path: svc.data_path ?? 'js',
+    data_path: svc.data_path ?? 'auto',
     listen: svc.listen,
     backend: svc.backend,
     mtls: { ...mtls, mode: mtls.mode ?? 'required', revocation_refresh: mtls.revocation_refresh ?? raw.revocation_refresh },

@@ -169,11 +169,12 @@ const serviceShape = {
   mode: z.enum(['server', 'client']).default('server'),
   protocol: z.enum(['tcp', 'mcp']).default('tcp'),
   /**
-   * How a server-mode TCP service moves bytes: \`js\` (Node's tls, the default) or
-   * \`native\` (the native data path addon, src/native/: OpenSSL on the worker's own
-   * event loop, same admission; \`npm run build:native\`).
+   * How a server-mode TCP service moves bytes: \`native\` (the native data path
+   * addon, src/native/: OpenSSL on the worker's own event loop, same admission;
+   * \`npm run build:native\`), \`js\` (Node's tls), or \`auto\` (the default):
+   * native where it carries the service and the addon is built, else js.
    */
-  data_path: z.enum(['js', 'native']).optional(),
+  data_path: z.enum(['auto', 'js', 'native']).optional(),
   listen: listenField,
   backend: backendField,
   mtls: mtlsField.optional(),
@@ -273,7 +274,7 @@ export const rawConfigSchema = z.strictObject({
   service_id: serviceName.optional(),
   mode: z.enum(['server', 'client']).optional(),
   protocol: z.enum(['tcp', 'mcp']).optional(),
-  data_path: z.enum(['js', 'native']).optional(),
+  data_path: z.enum(['auto', 'js', 'native']).optional(),
   listen: listenField.optional(),
   backend: backendField.optional(),
   mtls: mtlsField.optional(),
@@ -314,8 +315,8 @@ export interface ServiceConfig {
   name: string;
   mode: 'server' | 'client';
   protocol: 'tcp' | 'mcp';
-  /** `native`: the native data path (src/native/); default `js`. */
-  data_path: 'js' | 'native';
+  /** `native`: the native data path (src/native/); `auto` (the default) resolves in supervisor/worker-spec.ts. */
+  data_path: 'auto' | 'js' | 'native';
   listen: ListenConfig;
   backend: BackendConfig;
   mtls: MtlsConfig & { mode: 'required' | 'optional' | 'disabled'; revocation_refresh: number };

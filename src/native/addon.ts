@@ -63,6 +63,11 @@ export function defaultAddonPath(): string {
   return candidates.find((path) => existsSync(path)) ?? candidates[0]!;
 }
 
+/** Whether the addon file is there (data_path: auto picks the native path only then). */
+export function nativeAddonBuilt(path: string = defaultAddonPath()): boolean {
+  return existsSync(path);
+}
+
 /** Loads the addon; ERR_NATIVE_UNAVAILABLE with the fix when it is not built or does not load. */
 export function loadNativeAddon(path: string = defaultAddonPath()): NativeAddon {
   const fix = 'run `npm run build:native` in the tlsmcp directory (needs g++, make and python3), or set data_path: js';

@@ -13,7 +13,7 @@ import { formatHostPort } from '../util/address.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from '../state/audit-log.js';
 import { statePaths } from '../state/state-dir.js';
-import type { ConnectionEvent } from '../protocol/messages.js';
+import type { ConnectionEvent, WorkerSpec } from '../protocol/messages.js';
 import { autoRenewAt } from '../renew/auto-renew.js';
 import { createScoreProbeMarks } from '../score/probe-marks.js';
 import { watchFiles, type FileWatcher } from './file-watcher.js';
@@ -136,11 +136,25 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
     m.renewTimer.unref();
   }
 
+  /**
+   * A reload keeps the listener that runs (native or js) and its socket sharing:
+   * a change of either waits for a restart (reloadOne says so). A native service
+   * whose new settings need js (data_path: auto) keeps running native without
+   * them until then, so a crashed worker also comes back native.
+   */
+  function reloadSpec(svc: ServiceConfig, running: WorkerSpec): WorkerSpec {
+    const { data_path: wanted, ...next } = { ...workerSpecOf(svc, config, auditPath), reuse_port: running.reuse_port };
+    if (running.data_path !== 'native') return next;
+    if (wanted === 'native') return { ...next, data_path: 'native' };
+    const { proxy_protocol: _p, alpn: _a, http: _h, mcp: _m, tls_profile, ...kept } = next;
+    return { ...kept, mode: running.mode, ...(tls_profile && tls_profile !== 'fips' ? { tls_profile } : {}), mtls: { ...next.mtls, mode: 'required' }, data_path: 'native' };
+  }
+
   async function applyMaterial(m: Managed, svc: ServiceConfig, resolved: ResolvedMaterial): Promise<{ applied: string[]; error?: string }> {
     m.resolved = resolved;
     m.svc = svc;
     options.metrics?.certificate(svc.name, resolved.notAfter);
-    const result = m.handle ? await m.handle.reload({ ...workerSpecOf(svc, config, auditPath), reuse_port: m.handle.spec.reuse_port }, resolved.material) : { applied: [] };
+    const result = m.handle ? await m.handle.reload(reloadSpec(svc, m.handle.spec), resolved.material) : { applied: [] };
     watchCertFiles(m);
     scheduleRenewal(m);
     return result;
@@ -187,6 +201,8 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
 
   async function reloadOne(m: Managed, next: ServiceConfig): Promise<ReloadResult> {
     const needs_restart = restartNeededFor(m.svc, next);
+    // data_path: auto can resolve differently after the change (e.g. backend.proxy_protocol added: js).
+    if (m.handle && (m.handle.spec.data_path ?? 'js') !== (workerSpecOf(next, config, auditPath).data_path ?? 'js') && !needs_restart.includes('data_path')) needs_restart.push('data_path');
     try {
       const resolved = await resolveMaterial(next, ca, clock());
       const { applied, error } = await applyMaterial(m, next, resolved);
@@ -261,6 +277,7 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
           protocol: svc.protocol,
           listen: formatHostPort(listen),
           backend: svc.backend.address ? formatHostPort(svc.backend.address) : (svc.backend.url ?? svc.backend.command?.join(' ') ?? ''),
+          ...(handle && svc.protocol === 'tcp' ? { data_path: handle.spec.data_path ?? 'js' } : {}),
           state: handle?.state ?? 'stopped',
           ...((skipped ?? handle?.stateReason) ? { state_reason: skipped ?? handle?.stateReason } : {}),
           worker: {

@@ -15,6 +15,8 @@ export const serviceStatusSchema = z.object({
   /** The bound address (real port when the config said 0). */
   listen: z.string(),
   backend: z.string(),
+  /** The listener the workers of a TCP service run: Node's tls (js) or the native data path (data_path: auto picks). */
+  data_path: z.enum(['js', 'native']).optional(),
   state: workerStateSchema,
   /** Why it is not ready, e.g. "backend 127.0.0.1:8080 unreachable". */
   state_reason: z.string().optional(),

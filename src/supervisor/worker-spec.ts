@@ -7,6 +7,8 @@ import { DEFAULT_XFCC } from '../core/xfcc.js';
 import type { McpWorkerSpec, WorkerSpec } from '../protocol/messages.js';
 import { dirname, join } from 'node:path';
 import { PINS_DIR, pinsFile } from '../state/state-dir.js';
+import { nativeAddonBuilt } from '../native/addon.js';
+import { nativeUnsupported } from '../native/native-support.js';
 
 /** `spec.mcp` for a `protocol: mcp` service. */
 export function mcpWorkerSpecOf(
@@ -37,7 +39,7 @@ export function mcpWorkerSpecOf(
 export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'> & { mcp?: Config['mcp'] }, auditPath?: string): WorkerSpec {
   const m = svc.mtls;
   const backend = svc.backend.address ?? { host: '127.0.0.1', port: 0 };
-  return {
+  const spec: WorkerSpec = {
     name: svc.name,
     mode: svc.mode,
     listen: { ...svc.listen.address },
@@ -47,7 +49,6 @@ export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>
     ...(svc.listen.tls_profile ? { tls_profile: svc.listen.tls_profile } : {}),
     backend: { ...backend },
     ...(svc.listen.alpn ? { alpn: [...svc.listen.alpn] } : {}),
-    ...(svc.data_path === 'native' ? { data_path: 'native' as const } : {}),
     ...(svc.backend.proxy_protocol ? { proxy_protocol: svc.backend.proxy_protocol } : {}),
     ...(svc.backend.tls?.server_name ? { server_name: svc.backend.tls.server_name } : {}),
     ...(svc.backend.health_check ? { health_check: { ...svc.backend.health_check } } : svc.backend.health_path && svc.backend.protocol === 'http' ? { health_check: { ...HEALTH_CHECK_DEFAULTS } } : {}),
@@ -68,6 +69,19 @@ export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>
       : {}),
     ...(svc.protocol === 'mcp' ? { mcp: mcpWorkerSpecOf(svc, config.logging.audit ? auditPath : undefined, config.mcp, auditPath ? join(dirname(auditPath), PINS_DIR) : undefined) } : {}),
   };
+  return dataPathOf(svc, spec) === 'native' ? { ...spec, data_path: 'native' } : spec;
+}
+
+/**
+ * data_path: auto (the default) is the native path wherever it carries the
+ * service (a server-mode TCP byte pipe with a required client certificate) and
+ * the addon is built, since it is the faster one (README "The native data
+ * path"); anything else, or a package installed without the addon, stays on js.
+ */
+export function dataPathOf(svc: Pick<ServiceConfig, 'data_path' | 'server_cert'>, spec: WorkerSpec, addonBuilt: () => boolean = nativeAddonBuilt): 'js' | 'native' {
+  if (svc.data_path !== 'auto') return svc.data_path;
+  if (nativeUnsupported(spec) || svc.server_cert.acme?.challenge === 'tls-alpn-01') return 'js';
+  return addonBuilt() ? 'native' : 'js';
 }
 
 /** Keys whose change needs the worker restarted (a new socket), named as in the config. */

@@ -129,6 +129,27 @@ describe('supervisor', () => {
     expect(failures).toEqual([]);
   });
 
+  it('data_path: auto serves on the native path, and a reload that moves it to js keeps the listener and says data_path needs a restart', async () => {
+    const port = await startOne();
+    expect(supervisor!.status()[0]).toMatchObject({ data_path: 'native', state: 'ready' });
+    // The PROXY protocol is not the native path's: auto would now pick js.
+    const next = sidecarConfig(pki, [{ name: 'api', listen: '127.0.0.1:0', backend: { address: `127.0.0.1:${backend.port}`, proxy_protocol: 'v2' }, mtls: { mode: 'required' } }]);
+    const [res] = await supervisor!.reload({ config: next });
+    expect(res).toMatchObject({ reloaded: true, needs_restart: ['data_path'] });
+    expect(supervisor!.status()[0]).toMatchObject({ data_path: 'native', state: 'ready' });
+    expect((await tryEcho({ port, caPem: pki.caPem, cert: await pki.client('alice') })).echoed).toBe(true);
+    // A crashed worker comes back on the path the service runs, not half of it on the other.
+    supervisor!.crashWorker('api');
+    await waitFor(() => supervisor!.status()[0]!.worker.restarts === 1 && supervisor!.status()[0]!.state === 'ready', { what: 'worker restart' });
+    expect(supervisor!.status()[0]!.data_path).toBe('native');
+  });
+
+  it('data_path: js stays on Node\'s listener with the addon built', async () => {
+    const config = sidecarConfig(pki, [{ name: 'api', data_path: 'js', listen: '127.0.0.1:0', backend: `127.0.0.1:${backend.port}`, mtls: { mode: 'required' } }]);
+    ({ supervisor, auditLog } = await startSidecar(pki, config));
+    expect(supervisor.status()[0]).toMatchObject({ data_path: 'js', state: 'ready' });
+  });
+
   it('client mode: plain TCP in, mTLS to a tlsmcp server service, to the backend', async () => {
     // Server service first, to learn its port; then the client service pointing at it.
     await startOne();

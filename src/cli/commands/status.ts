@@ -39,7 +39,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
           ['SERVICE', 'MODE', 'LISTEN', 'BACKEND', 'STATE', 'ACTIVE', 'ACCEPTED', 'REJECTED', 'RESTARTS', 'CERT EXPIRES'],
           services.map((s) => [
             s.name,
-            s.mode,
+            s.data_path === 'native' ? `${s.mode} (native)` : s.mode,
             s.listen,
             s.backend,
             s.state_reason ? `${s.state} (${s.state_reason})` : s.state,

@@ -1,5 +1,6 @@
 /**
- * data_path: the config key (js default, native accepted for a server-mode TCP
+ * data_path: the config key (auto by default: native where it carries the
+ * service and the addon is built, else js; native accepted for a server-mode TCP
  * service, refused naming the key with anything the native path does not do),
  * its way into the worker spec, and the loader's error when the addon is missing.
  */
@@ -7,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
 import { TlsmcpError } from '../../../src/errors.js';
 import { loadNativeAddon } from '../../../src/native/addon.js';
-import { workerSpecOf } from '../../../src/supervisor/worker-spec.js';
+import { dataPathOf, workerSpecOf } from '../../../src/supervisor/worker-spec.js';
 
 const BASE = 'listen: "127.0.0.1:0"\nbackend: "127.0.0.1:9"\n';
 
@@ -23,9 +24,33 @@ function problems(text: string): string[] {
 }
 
 describe('data_path', () => {
-  it('defaults to js and leaves the worker spec without it', () => {
+  it('defaults to auto: native in the worker spec where the native path carries the service and the addon is built', () => {
     const config = parseConfigText(BASE);
-    expect(config.services[0]!.data_path).toBe('js');
+    const svc = config.services[0]!;
+    expect(svc.data_path).toBe('auto');
+    expect(workerSpecOf(svc, config).data_path).toBe('native');
+    const spec = workerSpecOf(svc, config);
+    expect(dataPathOf(svc, spec, () => true)).toBe('native');
+    // A package installed without the addon stays on Node's listener rather than failing.
+    expect(dataPathOf(svc, spec, () => false)).toBe('js');
+  });
+
+  it.each([
+    ['listen: { address: "127.0.0.1:0", alpn: [h2] }\nbackend: "127.0.0.1:9"\n'],
+    ['listen: "127.0.0.1:0"\nbackend: { address: "127.0.0.1:9", proxy_protocol: v2 }\n'],
+    ['listen: "127.0.0.1:0"\nbackend: { address: "127.0.0.1:9", protocol: http }\n'],
+    [`${BASE}mtls: optional\n`],
+    [`${BASE}mode: client\n`],
+    ['listen: { address: "127.0.0.1:0", tls_profile: fips }\nbackend: "127.0.0.1:9"\n'],
+    [`${BASE}server_cert: { provider: letsencrypt, domains: [example.test], acme: { directory_url: "https://127.0.0.1:14000/dir", email: a@example.test, challenge: tls-alpn-01 } }\n`],
+  ])('auto stays on js, with no error, where the native path does not carry the service (%#)', (text) => {
+    const config = parseConfigText(text);
+    expect(config.services[0]!.data_path).toBe('auto');
+    expect(workerSpecOf(config.services[0]!, config).data_path).toBeUndefined();
+  });
+
+  it('js stays js with the addon built', () => {
+    const config = parseConfigText(`${BASE}data_path: js\n`);
     expect(workerSpecOf(config.services[0]!, config).data_path).toBeUndefined();
   });
 
