@@ -1,8 +1,9 @@
 /**
  * The proxies under test, each started as its own process in front of the same
  * backend with the same certificates, on a loopback port: tlsmcp (`tlsmcp run`
- * with a one-service config, as shipped: audit and admin endpoint on), the same
- * with `data_path: native` (tlsmcp-native, when the addon is built), the
+ * with a one-service config, audit and admin endpoint on, `data_path: js`), the
+ * same with `data_path: native` (tlsmcp-native, when the addon is built: what
+ * the default `auto` runs for such a service), the
  * naive Node pipe, and whichever of ghostunnel, haproxy and nginx are on the PATH.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -128,7 +129,7 @@ export async function startTarget(name: TargetName, o: TargetOptions): Promise<R
         state_dir: stateDir,
         logging: { level: 'warn', audit: o.audit },
         admin: { enabled: true, address: `127.0.0.1:${(adminPort = await freePort())}` },
-        services: [{ name: 'bench', ...(name === 'tlsmcp-native' ? { data_path: 'native' } : {}), listen: `127.0.0.1:${port}`, backend: `127.0.0.1:${o.backendPort}`, server_cert: { cert_file: m.certFile, key_file: m.keyFile }, limits: { max_connections: o.maxConnections } }],
+        services: [{ name: 'bench', data_path: name === 'tlsmcp-native' ? 'native' : 'js', listen: `127.0.0.1:${port}`, backend: `127.0.0.1:${o.backendPort}`, server_cert: { cert_file: m.certFile, key_file: m.keyFile }, limits: { max_connections: o.maxConnections } }],
       };
       const file = join(m.dir, `tlsmcp-${port}.yaml`);
       writeFileSync(file, JSON.stringify(config, null, 2)); // JSON is YAML
