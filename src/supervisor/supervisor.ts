@@ -22,7 +22,7 @@ import type { ReloadResult, RevokeResult, ServiceStatus, Supervisor } from './ty
 import { createWorkerHandle, type WorkerHandle } from './worker-handle.js';
 import { resolveWorkerEntry, type WorkerEntry } from './worker-entry.js';
 import { createWorkerGroup, workersPerListener } from './worker-group.js';
-import { restartNeededFor, workerSpecOf } from './worker-spec.js';
+import { dataPathOf, restartNeededFor, workerSpecOf } from './worker-spec.js';
 
 /** What the supervisor reports to metrics; the admin endpoint implements it with prom-client. */
 export interface SupervisorMetrics {
@@ -176,6 +176,10 @@ export function createSupervisor(options: SupervisorOptions): ProxySupervisor {
     const count = svc.protocol === 'mcp' ? 1 : Math.min(svc.limits.workers ?? Infinity, options.workersPerListener ?? workersPerListener());
     m.workers = count;
     const spec = { ...workerSpecOf(svc, config, auditPath), reuse_port: count > 1 };
+    if (svc.protocol === 'tcp' && svc.mode === 'server') {
+      const { path, why } = dataPathOf(svc, spec);
+      logger.info({ event: 'data_path', service: svc.name, data_path: path, ...(why ? { why } : {}) }, `service "${svc.name}" on the ${path} data path${why ? ` (${why})` : ''}`);
+    }
     const members = Array.from({ length: count }, () => createWorkerHandle({
       spec,
       material: () => m.resolved!.material,

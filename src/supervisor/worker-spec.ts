@@ -69,19 +69,21 @@ export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>
       : {}),
     ...(svc.protocol === 'mcp' ? { mcp: mcpWorkerSpecOf(svc, config.logging.audit ? auditPath : undefined, config.mcp, auditPath ? join(dirname(auditPath), PINS_DIR) : undefined) } : {}),
   };
-  return dataPathOf(svc, spec) === 'native' ? { ...spec, data_path: 'native' } : spec;
+  return dataPathOf(svc, spec).path === 'native' ? { ...spec, data_path: 'native' } : spec;
 }
 
 /**
  * data_path: auto (the default) is the native path wherever it carries the
  * service (a server-mode TCP byte pipe with a required client certificate) and
  * the addon is built, since it is the faster one (README "The native data
- * path"); anything else, or a package installed without the addon, stays on js.
+ * path"); anything else, or a package installed without the addon, stays on js
+ * (`why` says which, for the start-up log).
  */
-export function dataPathOf(svc: Pick<ServiceConfig, 'data_path' | 'server_cert'>, spec: WorkerSpec, addonBuilt: () => boolean = nativeAddonBuilt): 'js' | 'native' {
-  if (svc.data_path !== 'auto') return svc.data_path;
-  if (nativeUnsupported(spec) || svc.server_cert.acme?.challenge === 'tls-alpn-01') return 'js';
-  return addonBuilt() ? 'native' : 'js';
+export function dataPathOf(svc: Pick<ServiceConfig, 'data_path' | 'server_cert'>, spec: WorkerSpec, addonBuilt: () => boolean = nativeAddonBuilt): { path: 'js' | 'native'; why?: string } {
+  if (svc.data_path !== 'auto') return { path: svc.data_path };
+  const unsupported = nativeUnsupported(spec) ?? (svc.server_cert.acme?.challenge === 'tls-alpn-01' ? 'server_cert.acme.challenge: tls-alpn-01' : undefined);
+  if (unsupported) return { path: 'js', why: `the native data path does not do ${unsupported}` };
+  return addonBuilt() ? { path: 'native' } : { path: 'js', why: 'the native data path addon is not built (npm run build:native)' };
 }
 
 /** Keys whose change needs the worker restarted (a new socket), named as in the config. */

@@ -30,9 +30,9 @@ describe('data_path', () => {
     expect(svc.data_path).toBe('auto');
     expect(workerSpecOf(svc, config).data_path).toBe('native');
     const spec = workerSpecOf(svc, config);
-    expect(dataPathOf(svc, spec, () => true)).toBe('native');
+    expect(dataPathOf(svc, spec, () => true)).toEqual({ path: 'native' });
     // A package installed without the addon stays on Node's listener rather than failing.
-    expect(dataPathOf(svc, spec, () => false)).toBe('js');
+    expect(dataPathOf(svc, spec, () => false)).toEqual({ path: 'js', why: expect.stringContaining('npm run build:native') });
   });
 
   it.each([
