@@ -63,9 +63,19 @@ export function defaultAddonPath(): string {
   return candidates.find((path) => existsSync(path)) ?? candidates[0]!;
 }
 
-/** Whether the addon file is there (data_path: auto picks the native path only then). */
-export function nativeAddonBuilt(path: string = defaultAddonPath()): boolean {
-  return existsSync(path);
+/**
+ * Whether the addon loads here (data_path: auto picks the native path only
+ * then): built, and for this platform and runtime. Loading it in the
+ * supervisor costs nothing new, since the supervisor loads it anyway to trim
+ * malloc after start (src/util/malloc-trim.ts).
+ */
+export function nativeAddonLoads(path: string = defaultAddonPath()): boolean {
+  try {
+    loadNativeAddon(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Loads the addon; ERR_NATIVE_UNAVAILABLE with the fix when it is not built or does not load. */

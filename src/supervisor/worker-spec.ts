@@ -7,7 +7,7 @@ import { DEFAULT_XFCC } from '../core/xfcc.js';
 import type { McpWorkerSpec, WorkerSpec } from '../protocol/messages.js';
 import { dirname, join } from 'node:path';
 import { PINS_DIR, pinsFile } from '../state/state-dir.js';
-import { nativeAddonBuilt } from '../native/addon.js';
+import { nativeAddonLoads } from '../native/addon.js';
 import { nativeUnsupported } from '../native/native-support.js';
 
 /** `spec.mcp` for a `protocol: mcp` service. */
@@ -75,15 +75,15 @@ export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>
 /**
  * data_path: auto (the default) is the native path wherever it carries the
  * service (a server-mode TCP byte pipe with a required client certificate) and
- * the addon is built, since it is the faster one (README "The native data
+ * the addon loads, since it is the faster one (README "The native data
  * path"); anything else, or a package installed without the addon, stays on js
  * (`why` says which, for the start-up log).
  */
-export function dataPathOf(svc: Pick<ServiceConfig, 'data_path' | 'server_cert'>, spec: WorkerSpec, addonBuilt: () => boolean = nativeAddonBuilt): { path: 'js' | 'native'; why?: string } {
+export function dataPathOf(svc: Pick<ServiceConfig, 'data_path' | 'server_cert'>, spec: WorkerSpec, addonLoads: () => boolean = nativeAddonLoads): { path: 'js' | 'native'; why?: string } {
   if (svc.data_path !== 'auto') return { path: svc.data_path };
   const unsupported = nativeUnsupported(spec) ?? (svc.server_cert.acme?.challenge === 'tls-alpn-01' ? 'server_cert.acme.challenge: tls-alpn-01' : undefined);
   if (unsupported) return { path: 'js', why: `the native data path does not do ${unsupported}` };
-  return addonBuilt() ? { path: 'native' } : { path: 'js', why: 'the native data path addon is not built (npm run build:native)' };
+  return addonLoads() ? { path: 'native' } : { path: 'js', why: 'the native data path addon is not built, or does not load here (npm run build:native)' };
 }
 
 /** Keys whose change needs the worker restarted (a new socket), named as in the config. */

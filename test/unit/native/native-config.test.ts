@@ -7,7 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../../src/config/load.js';
 import { TlsmcpError } from '../../../src/errors.js';
-import { loadNativeAddon } from '../../../src/native/addon.js';
+import { loadNativeAddon, nativeAddonLoads } from '../../../src/native/addon.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { dataPathOf, workerSpecOf } from '../../../src/supervisor/worker-spec.js';
 
 const BASE = 'listen: "127.0.0.1:0"\nbackend: "127.0.0.1:9"\n';
@@ -47,6 +50,19 @@ describe('data_path', () => {
     const config = parseConfigText(text);
     expect(config.services[0]!.data_path).toBe('auto');
     expect(workerSpecOf(config.services[0]!, config).data_path).toBeUndefined();
+  });
+
+  it('auto asks whether the addon loads, not whether a file is there: a missing or foreign file is js', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tlsmcp-addon-'));
+    try {
+      const junk = join(dir, 'tlsmcp_native.node');
+      writeFileSync(junk, 'not a shared object');
+      expect(nativeAddonLoads(junk)).toBe(false);
+      expect(nativeAddonLoads(join(dir, 'missing.node'))).toBe(false);
+      expect(nativeAddonLoads()).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('js stays js with the addon built', () => {
