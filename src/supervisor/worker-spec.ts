@@ -5,6 +5,7 @@
 import { HEALTH_CHECK_DEFAULTS, type Config, type ServiceConfig } from '../config/schema.js';
 import { DEFAULT_XFCC } from '../core/xfcc.js';
 import type { McpWorkerSpec, WorkerSpec } from '../protocol/messages.js';
+import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { PINS_DIR, pinsFile } from '../state/state-dir.js';
 import { nativeAddonLoads } from '../native/addon.js';
@@ -76,13 +77,16 @@ export function workerSpecOf(svc: ServiceConfig, config: Pick<Config, 'logging'>
  * data_path: auto (the default) is the native path wherever it carries the
  * service (a server-mode TCP byte pipe with a required client certificate) and
  * the addon loads, since it is the faster one (README "The native data
- * path"); anything else, or a package installed without the addon, stays on js
- * (`why` says which, for the start-up log).
+ * path"); anything else (a setting it does not do, a backend given by host
+ * name), or a package installed without the addon, stays on js (`why` says
+ * which, for the start-up log).
  */
 export function dataPathOf(svc: Pick<ServiceConfig, 'data_path' | 'server_cert'>, spec: WorkerSpec, addonLoads: () => boolean = nativeAddonLoads): { path: 'js' | 'native'; why?: string } {
   if (svc.data_path !== 'auto') return { path: svc.data_path };
   const unsupported = nativeUnsupported(spec) ?? (svc.server_cert.acme?.challenge === 'tls-alpn-01' ? 'server_cert.acme.challenge: tls-alpn-01' : undefined);
   if (unsupported) return { path: 'js', why: `the native data path does not do ${unsupported}` };
+  // Node's listener dials a host name address by address (localhost may be ::1 and 127.0.0.1); the native one dials the first it resolved.
+  if (isIP(spec.backend.host) === 0) return { path: 'js', why: `backend.address ${spec.backend.host} is a host name, and the native data path dials one resolved address: give an IP address to use it` };
   return addonLoads() ? { path: 'native' } : { path: 'js', why: 'the native data path addon is not built, or does not load here (npm run build:native)' };
 }
 

@@ -44,9 +44,10 @@ describe('data_path', () => {
     ['listen: "127.0.0.1:0"\nbackend: { address: "127.0.0.1:9", protocol: http }\n'],
     [`${BASE}mtls: optional\n`],
     [`${BASE}mode: client\n`],
+    ['listen: "127.0.0.1:0"\nbackend: "localhost:9"\n'],
     ['listen: { address: "127.0.0.1:0", tls_profile: fips }\nbackend: "127.0.0.1:9"\n'],
     [`${BASE}server_cert: { provider: letsencrypt, domains: [example.test], acme: { directory_url: "https://127.0.0.1:14000/dir", email: a@example.test, challenge: tls-alpn-01 } }\n`],
-  ])('auto stays on js, with no error, where the native path does not carry the service (%#)', (text) => {
+  ])('auto stays on js, with no error, where the native path does not carry the service or the backend is a host name (%#)', (text) => {
     const config = parseConfigText(text);
     expect(config.services[0]!.data_path).toBe('auto');
     expect(workerSpecOf(config.services[0]!, config).data_path).toBeUndefined();
