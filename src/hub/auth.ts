@@ -12,7 +12,7 @@ import { TlsmcpError } from '../errors.js';
 import { identityOf } from '../core/identity.js';
 import type { Caller, HubEnv } from './hub-env.js';
 import type { HubStore } from './store.js';
-import type { Instance } from './types.js';
+import { INSTANCE_OU, type Instance } from './types.js';
 
 export type { Caller };
 
@@ -23,7 +23,7 @@ const OPEN_PATHS = new Set(['/api/v1/enroll']);
 export interface AuthDeps {
   store: Pick<HubStore, 'revocation'>;
   /** HubService.instanceForSerial. */
-  instanceForSerial(serial: string): Promise<Instance | undefined>;
+  instanceForSerial(serial: string, options: { renewedFrom: boolean }): Promise<Instance | undefined>;
 }
 
 export function authenticate(options: { service: AuthDeps; admins: string[] }): MiddlewareHandler<HubEnv> {
@@ -50,7 +50,7 @@ export function authenticate(options: { service: AuthDeps; admins: string[] }): 
       c.set('caller', { kind: 'admin', cn: id.cn, serial: id.serial });
       return next();
     }
-    const instance = await options.service.instanceForSerial(id.serial);
+    const instance = await options.service.instanceForSerial(id.serial, { renewedFrom: id.ou.includes(INSTANCE_OU) });
     if (instance) {
       c.set('caller', { kind: 'instance', instance, serial: id.serial });
       return next();

@@ -15,7 +15,7 @@ import { formatDuration, parseDuration } from '../util/duration.js';
 import type { FeedBroker } from './feed-broker.js';
 import type { HubStore } from './store.js';
 import { hashToken } from './tokens.js';
-import type { FeedEntry, FleetEvent, Instance, Policy, PolicyRecord, Revocation } from './types.js';
+import { INSTANCE_OU, type FeedEntry, type FleetEvent, type Instance, type Policy, type PolicyRecord, type Revocation } from './types.js';
 
 export interface HubServiceOptions {
   ca: CertificateAuthority;
@@ -202,7 +202,7 @@ export function createHubService(options: HubServiceOptions) {
       const instanceId = randomUUID();
       // CN = the service, so peers' allowed_services admit it; the instance is named by a URI SAN.
       // As long-lived as a server certificate: the sidecar renews it (cert-renewal.ts) well before it expires.
-      const client = await ca.issue({ type: 'client', service: serviceId, cn: serviceId, ou: 'tlsmcp-instance', uri: [`urn:tlsmcp:instance:${instanceId}`], csrPem: input.csr, ttlMs: options.policy.server.ttl });
+      const client = await ca.issue({ type: 'client', service: serviceId, cn: serviceId, ou: INSTANCE_OU, uri: [`urn:tlsmcp:instance:${instanceId}`], csrPem: input.csr, ttlMs: options.policy.server.ttl });
       const dns = input.server_names?.dns?.length ? input.server_names.dns : ['localhost'];
       const ip = input.server_names?.ip?.length ? input.server_names.ip : ['127.0.0.1'];
       const server = await ca.issue({ type: 'server', service: serviceId, cn: dns[0] ?? serviceId, dns, ip, csrPem: input.csr });
@@ -243,9 +243,10 @@ export function createHubService(options: HubServiceOptions) {
      * dropped): the sidecar still holds the previous certificate, with the same
      * key, and must be able to ask again rather than lose the Hub for good.
      */
-    async instanceForSerial(serial: string): Promise<Instance | undefined> {
+    async instanceForSerial(serial: string, { renewedFrom = true } = {}): Promise<Instance | undefined> {
       const bound = await store.instanceBySerial(serial);
-      if (bound) return bound;
+      // `renewedFrom: false` (not an instance certificate, by its OU) skips the CA lookup: any client of the Hub CA can call.
+      if (bound || !renewedFrom) return bound;
       const certs = await ca.list({ type: 'client' });
       const presented = certs.find((c) => c.serial === normalizeSerial(serial));
       if (!presented || presented.revoked) return undefined;

@@ -41,6 +41,9 @@ export const feedEntrySchema = z.discriminatedUnion('type', [
 ]);
 export type FeedEntry = z.infer<typeof feedEntrySchema>;
 
+/** The OU of every instance certificate the Hub issues (enrollment and its renewals). */
+export const INSTANCE_OU = 'tlsmcp-instance';
+
 export const instanceSchema = z
   .object({
     id: z.string(),

@@ -112,6 +112,30 @@ describe('a renewal whose answer was lost', () => {
     }
   });
 
+  it('a Hub-CA client certificate that is no instance one is refused without a walk through the CA inventory', async () => {
+    fleet = await startInProcessHub();
+    const f = fleet;
+    const issued = await f.admin.fetch(`${f.hub.url}/api/v1/certs/issue`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'client', service: 'web' }) });
+    const app = (await issued.json()) as Issued & { key_pem: string; ca_pem: string };
+    const ca = f.hub.service.ca;
+    const list = ca.list.bind(ca);
+    let lists = 0;
+    ca.list = (filter) => {
+      lists++;
+      return list(filter);
+    };
+    const client = createMtlsFetch({ certPem: app.cert_pem, keyPem: app.key_pem, caPem: app.ca_pem });
+    try {
+      const res = await client.fetch(`${f.hub.url}/api/v1/policy/web`);
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/neither a Hub admin nor an enrolled instance/);
+      expect(lists).toBe(0);
+    } finally {
+      ca.list = list;
+      await client.destroy();
+    }
+  });
+
   it('the follower reconnecting does not drop a renewal in flight', async () => {
     fleet = await startInProcessHub();
     const f = fleet;
