@@ -172,7 +172,7 @@ const serviceShape = {
    * How a server-mode TCP service moves bytes: \`native\` (the native data path
    * addon, src/native/: OpenSSL on the worker's own event loop, same admission;
    * \`npm run build:native\`), \`js\` (Node's tls), or \`auto\` (the default):
-   * native where it carries the service and the addon is built, else js.
+   * native where it carries the service and the addon loads, else js.
    */
   data_path: z.enum(['auto', 'js', 'native']).optional(),
   listen: listenField,

@@ -243,7 +243,7 @@ export function createHubService(options: HubServiceOptions) {
      * dropped): the sidecar still holds the previous certificate, with the same
      * key, and must be able to ask again rather than lose the Hub for good.
      */
-    async instanceForSerial(serial: string, { renewedFrom = true } = {}): Promise<Instance | undefined> {
+    async instanceForSerial(serial: string, { renewedFrom }: { renewedFrom: boolean }): Promise<Instance | undefined> {
       const bound = await store.instanceBySerial(serial);
       // `renewedFrom: false` (not an instance certificate, by its OU) skips the CA lookup: any client of the Hub CA can call.
       if (bound || !renewedFrom) return bound;
